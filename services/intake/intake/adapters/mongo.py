@@ -1,0 +1,167 @@
+"""MongoDB adapter for intake: collections, indexes and the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from jalon_shared.events.envelope import Event
+from jalon_shared.events.vocabulary import CaseStatus
+from jalon_shared.messaging.outbox import Outbox, OutboxRelay
+from jalon_shared.mongo import Client, Collection, Database, Document, Session, in_transaction
+from pydantic import BaseModel
+from pymongo import ASCENDING, DESCENDING
+
+from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+BENEFICIARIES = "beneficiaries"
+REQUESTS = "requests"
+CASES = "cases"
+COUNSELLORS = "counsellors"
+
+
+def to_document(model: BaseModel, id_field: str) -> Document:
+    """Map a domain model to a document keyed by its id."""
+    doc = model.model_dump()
+    doc["_id"] = doc[id_field]
+    return doc
+
+
+def from_document(model: type[M], doc: Document | None) -> M | None:
+    """Map a document back to its domain model."""
+    if doc is None:
+        return None
+    return model.model_validate({k: v for k, v in doc.items() if k != "_id"})
+
+
+class IntakeCollections:
+    """Intake's collections in its own database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.beneficiaries: Collection = database[BENEFICIARIES]
+        self.requests: Collection = database[REQUESTS]
+        self.cases: Collection = database[CASES]
+        self.counsellors: Collection = database[COUNSELLORS]
+
+    async def ensure_indexes(self) -> None:
+        """Create the indexes the queries rely on."""
+        await self.beneficiaries.create_index("email")
+        await self.beneficiaries.create_index("phone", sparse=True)
+        await self.requests.create_index("beneficiary_id")
+        await self.cases.create_index([("beneficiary_id", ASCENDING), ("status", ASCENDING)])
+        await self.cases.create_index(
+            [("counsellor_id", ASCENDING), ("status", ASCENDING), ("opened_at", DESCENDING)]
+        )
+        await self.counsellors.create_index([("region", ASCENDING), ("site", ASCENDING)])
+
+
+class MongoIntakeTransaction:
+    """IntakeTransaction on one MongoDB session."""
+
+    def __init__(self, collections: IntakeCollections, session: Session) -> None:
+        self._c = collections
+        self._s = session
+        self.events: list[Event] = []
+
+    def emit(self, event: Event) -> None:
+        """Queue an event for the outbox of this transaction."""
+        self.events.append(event)
+
+    async def beneficiary(self, beneficiary_id: UUID) -> Beneficiary | None:
+        """Return a beneficiary by id."""
+        doc = await self._c.beneficiaries.find_one({"_id": beneficiary_id}, session=self._s)
+        return from_document(Beneficiary, doc)
+
+    async def find_beneficiaries_by_contact(
+        self, email: str, phone: str | None
+    ) -> list[Beneficiary]:
+        """Return beneficiaries sharing the email or the phone."""
+        clauses: list[dict[str, Any]] = [{"email": email}]
+        if phone:
+            clauses.append({"phone": phone})
+        docs = await self._c.beneficiaries.find({"$or": clauses}, session=self._s).to_list(20)
+        return [b for b in (from_document(Beneficiary, d) for d in docs) if b is not None]
+
+    async def save_beneficiary(self, beneficiary: Beneficiary) -> None:
+        """Insert or replace a beneficiary."""
+        doc = to_document(beneficiary, "beneficiary_id")
+        await self._c.beneficiaries.replace_one(
+            {"_id": doc["_id"]}, doc, upsert=True, session=self._s
+        )
+
+    async def save_request(self, request: CepRequest) -> None:
+        """Insert or replace a request."""
+        doc = to_document(request, "request_id")
+        await self._c.requests.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self._s)
+
+    async def open_case_of(self, beneficiary_id: UUID) -> Case | None:
+        """Return the beneficiary's case that is not closed, if any."""
+        doc = await self._c.cases.find_one(
+            {"beneficiary_id": beneficiary_id, "status": {"$ne": CaseStatus.CLOSED.value}},
+            session=self._s,
+        )
+        return from_document(Case, doc)
+
+    async def case(self, case_id: UUID) -> Case | None:
+        """Return a case by id."""
+        return from_document(Case, await self._c.cases.find_one({"_id": case_id}, session=self._s))
+
+    async def save_case(self, case: Case) -> None:
+        """Insert or replace a case."""
+        doc = to_document(case, "case_id")
+        await self._c.cases.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self._s)
+
+    async def counsellor(self, counsellor_id: str) -> Counsellor | None:
+        """Return a counsellor by id."""
+        doc = await self._c.counsellors.find_one({"_id": counsellor_id}, session=self._s)
+        return from_document(Counsellor, doc)
+
+    async def counsellors_in_region(self, region: str) -> list[Counsellor]:
+        """Return the active counsellors of a region."""
+        docs = await self._c.counsellors.find(
+            {"region": region, "active": True}, session=self._s
+        ).to_list()
+        return [c for c in (from_document(Counsellor, d) for d in docs) if c is not None]
+
+    async def save_counsellor(self, counsellor: Counsellor) -> None:
+        """Insert or replace a counsellor."""
+        doc = to_document(counsellor, "counsellor_id")
+        await self._c.counsellors.replace_one(
+            {"_id": doc["_id"]}, doc, upsert=True, session=self._s
+        )
+
+    async def adjust_open_cases(self, counsellor_id: str, delta: int) -> None:
+        """Move a counsellor's open-case count; the write also serialises competing assigns."""
+        await self._c.counsellors.update_one(
+            {"_id": counsellor_id}, {"$inc": {"open_cases": delta}}, session=self._s
+        )
+
+
+class MongoUnitOfWork:
+    """Runs intake work in a MongoDB transaction and stages its events in the outbox."""
+
+    def __init__(
+        self, client: Client, collections: IntakeCollections, outbox: Outbox, relay: OutboxRelay
+    ) -> None:
+        self._client = client
+        self._collections = collections
+        self._outbox = outbox
+        self._relay = relay
+
+    async def run(self, work: Callable[[MongoIntakeTransaction], Awaitable[T]]) -> T:
+        """Run work atomically with its outbox records, then wake the relay."""
+
+        async def transaction(session: Session) -> T:
+            tx = MongoIntakeTransaction(self._collections, session)
+            result = await work(tx)
+            await self._outbox.stage(tx.events, session)
+            return result
+
+        result = await in_transaction(self._client, transaction)
+        self._relay.notify()
+        return result

@@ -1,0 +1,49 @@
+"""What the use cases need from storage: a transaction with repositories and an event sink."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from jalon_shared.events.envelope import Event
+
+from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    """Tells the time (a fake in tests)."""
+
+    def __call__(self) -> datetime: ...
+
+
+class IntakeTransaction(Protocol):
+    """Repositories bound to one transaction, plus the events it will publish."""
+
+    async def beneficiary(self, beneficiary_id: UUID) -> Beneficiary | None: ...
+    async def find_beneficiaries_by_contact(
+        self, email: str, phone: str | None
+    ) -> list[Beneficiary]: ...
+    async def save_beneficiary(self, beneficiary: Beneficiary) -> None: ...
+
+    async def save_request(self, request: CepRequest) -> None: ...
+    async def open_case_of(self, beneficiary_id: UUID) -> Case | None: ...
+
+    async def case(self, case_id: UUID) -> Case | None: ...
+    async def save_case(self, case: Case) -> None: ...
+
+    async def counsellor(self, counsellor_id: str) -> Counsellor | None: ...
+    async def counsellors_in_region(self, region: str) -> list[Counsellor]: ...
+    async def save_counsellor(self, counsellor: Counsellor) -> None: ...
+    async def adjust_open_cases(self, counsellor_id: str, delta: int) -> None: ...
+
+    def emit(self, event: Event) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """Runs work in one atomic transaction and publishes its events through the outbox."""
+
+    async def run(self, work: Callable[[IntakeTransaction], Awaitable[T]]) -> T: ...

@@ -1,0 +1,165 @@
+"""Intake's aggregates: beneficiaries, CEP requests, cases and counsellors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from jalon_shared.events.vocabulary import (
+    AccessibilityNeed,
+    CaseStatus,
+    CloseReason,
+    ContactChannel,
+    Csp,
+    EmploymentSituation,
+    Modality,
+    NeedTopic,
+    ServiceLevel,
+)
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DomainError(Exception):
+    """A rule of the domain refuses the operation."""
+
+
+class Consent(BaseModel):
+    """GDPR consent as the beneficiary gave it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text_version: str
+    given_at: datetime
+
+
+class Beneficiary(BaseModel):
+    """A person asking for CEP guidance; the only holder of their contact details."""
+
+    beneficiary_id: UUID
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None
+    preferred_channel: ContactChannel
+    languages: tuple[str, ...] = ()
+    created_at: datetime
+
+
+class CepRequest(BaseModel):
+    """One CEP request, as submitted."""
+
+    request_id: UUID
+    beneficiary_id: UUID
+    employment_situation: EmploymentSituation
+    csp: Csp
+    region: str
+    site: str
+    need: str
+    topics: tuple[NeedTopic, ...]
+    modalities: tuple[Modality, ...]
+    availability: str
+    accessibility: tuple[AccessibilityNeed, ...]
+    consent: Consent
+    service_level: ServiceLevel
+    submitted_at: datetime
+    duplicate_of: UUID | None = None
+    case_id: UUID | None = None
+
+
+class HistoryEntry(BaseModel):
+    """One step of a case's life, kept across hand-overs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    action: str
+    by: str
+    counsellor_id: str | None = None
+    detail: str | None = None
+
+
+class Case(BaseModel):
+    """A beneficiary's guidance path, owned by one counsellor at a time."""
+
+    case_id: UUID
+    request_id: UUID
+    beneficiary_id: UUID
+    counsellor_id: str | None
+    region: str
+    site: str
+    csp: Csp
+    service_level: ServiceLevel
+    status: CaseStatus = CaseStatus.OPENED
+    opened_at: datetime
+    closed_at: datetime | None = None
+    close_reason: CloseReason | None = None
+    last_contact_at: datetime | None = None
+    next_appointment_at: datetime | None = None
+    pending_signatures: int = 0
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    def reassign(self, to_counsellor_id: str, by: str, at: datetime) -> str | None:
+        """Hand the case over, keeping the history; return the previous owner."""
+        if self.status is CaseStatus.CLOSED:
+            raise DomainError("a closed case cannot be reassigned")
+        if to_counsellor_id == self.counsellor_id:
+            raise DomainError("the case is already assigned to this counsellor")
+        previous = self.counsellor_id
+        self.counsellor_id = to_counsellor_id
+        self.history.append(
+            HistoryEntry(
+                at=at,
+                action="reassigned",
+                by=by,
+                counsellor_id=to_counsellor_id,
+                detail=f"from {previous or 'unassigned'}",
+            )
+        )
+        return previous
+
+    def change_level(self, level: ServiceLevel, by: str, at: datetime) -> ServiceLevel:
+        """Requalify the service level; return the previous one."""
+        if self.status is CaseStatus.CLOSED:
+            raise DomainError("a closed case cannot change level")
+        if level is self.service_level:
+            raise DomainError("the case already has this service level")
+        previous = self.service_level
+        self.service_level = level
+        self.history.append(
+            HistoryEntry(at=at, action="level_changed", by=by, detail=f"{previous} -> {level}")
+        )
+        return previous
+
+    def record_contact(self, at: datetime) -> None:
+        """Note a contact with the beneficiary; the first one starts the path."""
+        if self.last_contact_at is None or at > self.last_contact_at:
+            self.last_contact_at = at
+        if self.status is CaseStatus.OPENED:
+            self.status = CaseStatus.IN_PROGRESS
+
+    def close(self, reason: CloseReason, by: str, at: datetime) -> int:
+        """Close the case and return the path duration in days."""
+        if self.status is CaseStatus.CLOSED:
+            raise DomainError("the case is already closed")
+        self.status = CaseStatus.CLOSED
+        self.closed_at = at
+        self.close_reason = reason
+        self.history.append(HistoryEntry(at=at, action="closed", by=by, detail=reason.value))
+        return max(0, (at - self.opened_at).days)
+
+
+class Counsellor(BaseModel):
+    """A counsellor of the staff directory, with their current caseload size."""
+
+    counsellor_id: str
+    region: str
+    site: str
+    capacity: int = Field(ge=0)
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    active: bool = True
+    open_cases: int = 0
+
+    def has_capacity(self) -> bool:
+        """Return whether the counsellor can take one more case."""
+        return self.active and self.open_cases < self.capacity

@@ -1,0 +1,29 @@
+"""Reporting's HTTP API."""
+# FastAPI resolves route annotations at runtime, and these name local dependencies.
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+from jalon_shared.auth import Principal, Role, require_roles
+
+from reporting.application.get_region_activity import get_region_activity
+from reporting.application.ports import ActivityQueries
+from reporting.domain.activity import RegionActivity
+
+
+def build_router(queries: ActivityQueries) -> APIRouter:
+    """Return reporting's routes bound to their queries."""
+    router = APIRouter(tags=["reporting"])
+    manager = require_roles(Role.MANAGER)
+
+    @router.get("/regions/{region}/activity")
+    async def region_activity(
+        region: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")],
+        principal: Annotated[Principal, Depends(manager)],
+    ) -> RegionActivity:
+        """Return the region's activity; a manager reads only their own region."""
+        if principal.region != region:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="outside your region")
+        return await get_region_activity(region, queries)
+
+    return router

@@ -1,0 +1,49 @@
+"""Reporting's composition root: the one place its dependencies are built."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from jalon_shared.events import topics
+from jalon_shared.events.envelope import Event
+from jalon_shared.mongo import Session
+from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
+from jalon_shared.settings import ServiceSettings
+
+from reporting.adapters.mongo import MongoActivityQueries, MongoReadModel, ReportingCollections
+from reporting.application.project_intake_event import project_intake_event
+from reporting.entrypoints.http import build_router
+
+
+class ReportingSettings(ServiceSettings):
+    """Reporting's settings, with its defaults."""
+
+    service_name: str = "reporting"
+    http_port: int = 8105
+
+
+def build_app(settings: ServiceSettings) -> FastAPI:
+    """Wire reporting's consumers, read model and routes."""
+    infra = Infrastructure.build(settings)
+    collections = ReportingCollections(infra.database)
+
+    async def on_intake_event(event: Event, session: Session) -> None:
+        await project_intake_event(event, MongoReadModel(collections, session))
+
+    infra.consume(
+        "reporting.intake-activity",
+        [topics.INTAKE_REQUEST, topics.INTAKE_CASE],
+        on_intake_event,
+    )
+    return create_service_app(
+        infra,
+        title="Jalon reporting",
+        description="Read models built only from events; regional activity with small cells suppressed.",
+        routers=[build_router(MongoActivityQueries(collections))],
+        verifier=verifier_from(settings),
+        on_startup=[collections.ensure_indexes],
+    )
+
+
+def main() -> None:
+    """Run reporting."""
+    serve(build_app, ReportingSettings())

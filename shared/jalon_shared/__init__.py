@@ -1,0 +1,1 @@
+"""Jalon shared package: event contracts and the plumbing every service uses."""

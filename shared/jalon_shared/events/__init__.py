@@ -1,0 +1,1 @@
+"""Event contracts: the one place they are defined."""

@@ -1,0 +1,158 @@
+"""Events published by the intake service. Personal data stays out: ids and categories only."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from jalon_shared.events import topics
+from jalon_shared.events.envelope import Event
+from jalon_shared.events.vocabulary import (
+    AccessibilityNeed,
+    CloseReason,
+    Csp,
+    EmploymentSituation,
+    Modality,
+    NeedTopic,
+    ServiceLevel,
+)
+
+_Code = Field(min_length=1, max_length=64)
+
+
+class RequestSubmitted(Event):
+    """A beneficiary submitted a CEP request."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_REQUEST
+    KEY_FIELD: ClassVar[str] = "request_id"
+
+    event_type: Literal["intake.request_submitted"] = "intake.request_submitted"
+    schema_version: Literal[1] = 1
+    request_id: UUID
+    beneficiary_id: UUID
+    region: str = _Code
+    site: str = _Code
+    csp: Csp
+    employment_situation: EmploymentSituation
+    service_level: ServiceLevel
+    topics: tuple[NeedTopic, ...] = ()
+    modalities: tuple[Modality, ...] = ()
+    accessibility: tuple[AccessibilityNeed, ...] = ()
+    duplicate_of: UUID | None = None
+
+
+class CaseOpened(Event):
+    """A case was opened for a request and assigned to a counsellor (or left waiting)."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_CASE
+    KEY_FIELD: ClassVar[str] = "case_id"
+
+    event_type: Literal["intake.case_opened"] = "intake.case_opened"
+    schema_version: Literal[1] = 1
+    case_id: UUID
+    request_id: UUID
+    beneficiary_id: UUID
+    counsellor_id: str | None = None
+    region: str = _Code
+    site: str = _Code
+    csp: Csp
+    service_level: ServiceLevel
+
+
+class CaseReassigned(Event):
+    """A case was handed over to another counsellor."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_CASE
+    KEY_FIELD: ClassVar[str] = "case_id"
+
+    event_type: Literal["intake.case_reassigned"] = "intake.case_reassigned"
+    schema_version: Literal[1] = 1
+    case_id: UUID
+    beneficiary_id: UUID
+    from_counsellor_id: str | None
+    to_counsellor_id: str
+    reassigned_by: str
+    region: str = _Code
+    site: str = _Code
+
+
+class ServiceLevelChanged(Event):
+    """The counsellor requalified the service level of a case."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_CASE
+    KEY_FIELD: ClassVar[str] = "case_id"
+
+    event_type: Literal["intake.service_level_changed"] = "intake.service_level_changed"
+    schema_version: Literal[1] = 1
+    case_id: UUID
+    beneficiary_id: UUID
+    previous_level: ServiceLevel
+    service_level: ServiceLevel
+    region: str = _Code
+    site: str = _Code
+
+
+class CaseClosed(Event):
+    """A case was closed; carries the path duration and type for reporting."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_CASE
+    KEY_FIELD: ClassVar[str] = "case_id"
+
+    event_type: Literal["intake.case_closed"] = "intake.case_closed"
+    schema_version: Literal[1] = 1
+    case_id: UUID
+    beneficiary_id: UUID
+    counsellor_id: str | None
+    region: str = _Code
+    site: str = _Code
+    csp: Csp
+    service_level: ServiceLevel
+    reason: CloseReason
+    path_days: int = Field(ge=0)
+
+
+class BeneficiaryErased(Event):
+    """A beneficiary asked for erasure; every service must delete or anonymise their data."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_BENEFICIARY
+    KEY_FIELD: ClassVar[str] = "beneficiary_id"
+
+    event_type: Literal["intake.beneficiary_erased"] = "intake.beneficiary_erased"
+    schema_version: Literal[1] = 1
+    beneficiary_id: UUID
+
+
+class CounsellorRegistered(Event):
+    """A counsellor joined the staff directory."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_STAFF
+    KEY_FIELD: ClassVar[str] = "counsellor_id"
+
+    event_type: Literal["intake.counsellor_registered"] = "intake.counsellor_registered"
+    schema_version: Literal[1] = 1
+    counsellor_id: str = _Code
+    region: str = _Code
+    site: str = _Code
+    capacity: int = Field(ge=0)
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    active: bool = True
+
+
+class CounsellorUpdated(Event):
+    """A counsellor's site, capacity, skills or availability changed."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_STAFF
+    KEY_FIELD: ClassVar[str] = "counsellor_id"
+
+    event_type: Literal["intake.counsellor_updated"] = "intake.counsellor_updated"
+    schema_version: Literal[1] = 1
+    counsellor_id: str = _Code
+    region: str = _Code
+    site: str = _Code
+    capacity: int = Field(ge=0)
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    active: bool = True

@@ -1,0 +1,85 @@
+"""Shared CEP vocabulary used in event contracts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Csp(StrEnum):
+    """Socio-professional category (CSP) of a beneficiary."""
+
+    CADRE = "cadre"
+    TECHNICIEN_AGENT_MAITRISE = "technicien_agent_maitrise"
+    EMPLOYE = "employe"
+    OUVRIER = "ouvrier"
+    INDEPENDANT = "independant"
+
+
+class EmploymentSituation(StrEnum):
+    """Employment situation declared at intake."""
+
+    EMPLOYED = "employed"
+    SELF_EMPLOYED = "self_employed"
+    JOB_SEEKER = "job_seeker"
+    SHORT_TIME_WORK = "short_time_work"
+
+
+class ServiceLevel(StrEnum):
+    """The two CEP service levels; they are not always sequential."""
+
+    ACCUEIL_INDIVIDUALISE = "accueil_individualise"
+    ACCOMPAGNEMENT_PERSONNALISE = "accompagnement_personnalise"
+
+
+class Modality(StrEnum):
+    """Delivery modes, all of equal standing."""
+
+    FACE_TO_FACE = "face_to_face"
+    PHONE = "phone"
+    VIDEO = "video"
+    ASYNCHRONOUS = "asynchronous"
+
+
+class NeedTopic(StrEnum):
+    """Topics a beneficiary can tick when describing their need."""
+
+    RECONVERSION = "reconversion"
+    TRAINING_CPF = "training_cpf"
+    VAE = "vae"
+    TRANSITION_PROJECT = "transition_project"
+    JOB_SEARCH = "job_search"
+
+
+class AccessibilityNeed(StrEnum):
+    """Accessibility needs that change how a beneficiary is met."""
+
+    DISABILITY = "disability"
+    LOW_DIGITAL_SKILLS = "low_digital_skills"
+    NO_EQUIPMENT = "no_equipment"
+    READING_DIFFICULTIES = "reading_difficulties"
+
+
+class ContactChannel(StrEnum):
+    """Preferred contact channel."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    SMS = "sms"
+
+
+class CaseStatus(StrEnum):
+    """Lifecycle of a case."""
+
+    OPENED = "opened"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+class CloseReason(StrEnum):
+    """Why a case was closed."""
+
+    PATH_COMPLETED = "path_completed"
+    BENEFICIARY_WITHDREW = "beneficiary_withdrew"
+    NO_RESPONSE = "no_response"
+    REDIRECTED = "redirected"
+    OTHER = "other"

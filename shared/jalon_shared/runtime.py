@@ -1,0 +1,204 @@
+"""Wiring every service repeats: clients, broker, outbox relay, consumers, app lifespan.
+
+A service's composition root calls these; nothing here is created at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import structlog
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI, get_asyncapi_html
+
+from jalon_shared.auth import TokenVerifier
+from jalon_shared.events.envelope import Event
+from jalon_shared.http import asyncapi_router, health_router, install_common
+from jalon_shared.logging import configure_logging
+from jalon_shared.messaging.broker import create_broker, create_producer
+from jalon_shared.messaging.consumer import (
+    DeadLetters,
+    EventHandler,
+    IdempotentConsumer,
+    subscribe,
+)
+from jalon_shared.messaging.outbox import KafkaRecordPublisher, Outbox, OutboxRelay
+from jalon_shared.mongo import Client, Database, create_client, ping
+from jalon_shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Infrastructure:
+    """The clients one service process owns, built once in its composition root."""
+
+    settings: ServiceSettings
+    client: Client
+    database: Database
+    broker: KafkaBroker
+    producer: AIOKafkaProducer
+    outbox: Outbox
+    relay: OutboxRelay
+    consumers: list[IdempotentConsumer] = field(default_factory=list)
+    _started: bool = False
+
+    @classmethod
+    def build(cls, settings: ServiceSettings) -> Infrastructure:
+        """Build (but do not start) the clients from settings."""
+        client = create_client(settings.mongo)
+        database = client[settings.database_name()]
+        producer = create_producer(settings.kafka, client_id=f"{settings.service_name}-relay")
+        outbox = Outbox(database)
+        relay = OutboxRelay(
+            outbox.collection,
+            KafkaRecordPublisher(producer),
+            batch_size=settings.outbox.batch_size,
+            poll_interval=settings.outbox.poll_interval_ms / 1000,
+            retention=timedelta(days=settings.outbox.retention_days),
+        )
+        return cls(
+            settings=settings,
+            client=client,
+            database=database,
+            broker=create_broker(settings.kafka, client_id=settings.service_name),
+            producer=producer,
+            outbox=outbox,
+            relay=relay,
+        )
+
+    def consume(
+        self,
+        name: str,
+        topic_names: Sequence[str],
+        handler: EventHandler,
+        accepts: Callable[[Event], bool] = lambda _: True,
+    ) -> IdempotentConsumer:
+        """Register an idempotent consumer group on the given topics."""
+        consumer = IdempotentConsumer(
+            name,
+            self.client,
+            self.database,
+            handler,
+            DeadLetters(self.producer, self.database, name),
+            self.settings.consumer,
+            accepts=accepts,
+        )
+        subscribe(self.broker, consumer, topic_names, self.settings.kafka)
+        self.consumers.append(consumer)
+        return consumer
+
+    def document_publications(self, published: Mapping[str, Sequence[type[Event]]]) -> None:
+        """Declare what the service publishes so its AsyncAPI document lists it."""
+        for topic, events in published.items():
+            for event in events:
+                self.broker.publisher(
+                    topic,
+                    title=f"{topic}:{event.__name__}",
+                    description=(event.__doc__ or "").strip(),
+                    schema=event,
+                )
+
+    async def start(self) -> None:
+        """Create indexes, connect to Kafka and start the consumers and the relay."""
+        await self.outbox.ensure_indexes()
+        retention = timedelta(days=self.settings.outbox.retention_days)
+        for consumer in self.consumers:
+            await consumer.ensure_indexes(retention)
+        await self.producer.start()
+        await self.broker.start()
+        self.relay.start()
+        self._started = True
+        log.info("infrastructure started")
+
+    async def stop(self) -> None:
+        """Stop the relay, the consumers and the clients, in reverse order."""
+        if self._started:
+            await self.relay.stop()
+            await self.broker.stop()
+            await self.producer.stop()
+            self._started = False
+        await self.client.close()
+        log.info("infrastructure stopped")
+
+    async def kafka_ready(self) -> bool:
+        """Return whether the broker answers."""
+        return await self.broker.ping(timeout=2.0)
+
+    async def mongo_ready(self) -> bool:
+        """Return whether MongoDB answers."""
+        return await ping(self.client)
+
+
+def create_service_app(
+    infra: Infrastructure,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    verifier: TokenVerifier,
+    on_startup: Sequence[Hook] = (),
+) -> FastAPI:
+    """Build the service's ASGI app, whose lifespan starts and stops the infrastructure."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook()
+        await infra.start()
+        try:
+            yield
+        finally:
+            await infra.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.token_verifier = verifier
+    app.state.infra = infra
+    install_common(app)
+    spec = AsyncAPI(infra.broker, title=title, version="1.0.0", description=description)
+
+    def render_json() -> str:
+        return spec.to_specification().to_json()
+
+    def render_html() -> str:
+        return get_asyncapi_html(spec.to_specification())
+
+    app.include_router(health_router({"mongo": infra.mongo_ready, "kafka": infra.kafka_ready}))
+    app.include_router(asyncapi_router(render_json, render_html))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def verifier_from(settings: ServiceSettings) -> TokenVerifier:
+    """Build the token verifier from the auth settings."""
+    return TokenVerifier(
+        settings.auth.public_key(),
+        issuer=settings.auth.issuer,
+        audience=settings.auth.audience,
+        leeway_seconds=settings.auth.leeway_seconds,
+    )
+
+
+def serve(app_factory: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:
+    """Configure logging and serve the app until SIGINT or SIGTERM."""
+    configure_logging(settings.service_name, settings.log_format, settings.log_level)
+    app = app_factory(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    asyncio.run(uvicorn.Server(config).serve())

@@ -1,0 +1,86 @@
+"""Settings shared by every service, read from JALON_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseModel):
+    """Kafka connection and consumer-group timings."""
+
+    bootstrap_servers: str = "127.0.0.1:19092"
+    # Tansu completes a group join after half the session timeout, so dev keeps it short.
+    session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    heartbeat_interval_ms: int = Field(default=3_000, ge=100)
+    request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    max_poll_records: int = Field(default=200, ge=1)
+
+
+class MongoSettings(BaseModel):
+    """MongoDB connection; each service owns one database."""
+
+    uri: str = "mongodb://127.0.0.1:27018/?directConnection=true"
+    database: str = ""
+    timeout_ms: int = Field(default=5_000, ge=100)
+
+
+class AuthSettings(BaseModel):
+    """JWT verification settings; the public key is the web front's."""
+
+    public_key_file: Path | None = None
+    public_key_pem: str | None = None
+    issuer: str = "jalon-web"
+    audience: str = "jalon"
+    leeway_seconds: int = 10
+
+    def public_key(self) -> str:
+        """Return the PEM public key from the inline value or the file."""
+        if self.public_key_pem:
+            return self.public_key_pem
+        if self.public_key_file is None:
+            raise ValueError(
+                "JALON_AUTH__PUBLIC_KEY_FILE or JALON_AUTH__PUBLIC_KEY_PEM is required"
+            )
+        return self.public_key_file.read_text(encoding="utf-8")
+
+
+class OutboxSettings(BaseModel):
+    """Outbox relay tuning and the retention of published records."""
+
+    poll_interval_ms: int = Field(default=500, ge=10)
+    batch_size: int = Field(default=200, ge=1)
+    retention_days: int = Field(default=30, ge=1)
+
+
+class ConsumerSettings(BaseModel):
+    """Retry policy before a message is dead-lettered."""
+
+    max_attempts: int = Field(default=3, ge=1)
+    retry_backoff_ms: int = Field(default=100, ge=0)
+
+
+class ServiceSettings(BaseSettings):
+    """Settings of one service process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="JALON_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    service_name: str = "jalon"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    kafka: KafkaSettings = KafkaSettings()
+    mongo: MongoSettings = MongoSettings()
+    auth: AuthSettings = AuthSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    consumer: ConsumerSettings = ConsumerSettings()
+
+    def database_name(self) -> str:
+        """Return the service's own database name."""
+        return self.mongo.database or f"jalon_{self.service_name}"

@@ -1,0 +1,54 @@
+"""Intake and reporting running in-process on the embedded stack, once per session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from intake.entrypoints.main import build_app as build_intake
+from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo
+from jalon_shared.mongo import Client, Database, create_client
+from jalon_shared.settings import ServiceSettings
+from reporting.entrypoints.main import build_app as build_reporting
+from tests.support import Keys, running, service_settings
+
+
+@dataclass
+class RunningService:
+    """A service app running in-process, with a client and its database."""
+
+    http: httpx.AsyncClient
+    settings: ServiceSettings
+    db: Database
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(mongo: EmbeddedMongo) -> AsyncIterator[Client]:
+    """Return a client for test assertions on the services' databases."""
+    settings = service_settings("probe", kafka="", mongo_uri=mongo.uri, keys=Keys.generate())
+    client = create_client(settings.mongo)
+    yield client
+    await client.close()
+
+
+@pytest.fixture(scope="session")
+async def intake(
+    kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
+) -> AsyncIterator[RunningService]:
+    """Run intake for the session."""
+    settings = service_settings("intake", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
+    async with running(build_intake(settings)) as http:
+        yield RunningService(http, settings, mongo_client[settings.database_name()])
+
+
+@pytest.fixture(scope="session")
+async def reporting(
+    kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
+) -> AsyncIterator[RunningService]:
+    """Run reporting for the session."""
+    settings = service_settings("reporting", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
+    async with running(build_reporting(settings)) as http:
+        yield RunningService(http, settings, mongo_client[settings.database_name()])

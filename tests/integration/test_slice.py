@@ -1,0 +1,102 @@
+"""The first slice over HTTP, real Kafka and real MongoDB: intake request to regional count."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from jalon_shared.auth import Role
+from tests.integration.conftest import RunningService
+from tests.support import Keys, eventually, intake_payload
+
+
+async def test_requests_flow_from_intake_to_the_regional_count(
+    intake: RunningService, reporting: RunningService, keys: Keys
+) -> None:
+    region = f"r{uuid.uuid4().hex[:8]}"
+    manager = keys.headers("manager-1", Role.MANAGER, region=region)
+    counsellor = {
+        "counsellor_id": f"c-{region}",
+        "region": region,
+        "site": "rennes",
+        "capacity": 20,
+    }
+    put = await intake.http.put(
+        f"/counsellors/{counsellor['counsellor_id']}", json=counsellor, headers=manager
+    )
+    assert put.status_code == 200, put.text
+
+    for _ in range(6):
+        beneficiary = keys.headers(str(uuid.uuid4()), Role.BENEFICIARY)
+        response = await intake.http.post(
+            "/requests", json=intake_payload(region=region), headers=beneficiary
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert body["counsellor_id"] == counsellor["counsellor_id"]
+        assert body["case_id"] is not None
+
+    async def six_requests_and_cases() -> httpx.Response | None:
+        got = await reporting.http.get(f"/regions/{region}/activity", headers=manager)
+        data = got.json()
+        done = data["requests"]["value"] == 6 and data["cases_opened"]["value"] == 6
+        return got if done else None
+
+    got = await eventually(six_requests_and_cases)
+    activity = got.json()
+    assert activity["requests_by_site"] == {"rennes": {"value": 6, "suppressed": False}}
+    assert activity["requests_by_csp"] == {"employe": {"value": 6, "suppressed": False}}
+    assert got.headers["x-correlation-id"]
+
+    # Every outbox record was published and marked sent after the broker's ack.
+    assert await intake.db["outbox"].count_documents({"sent_at": None}) == 0
+
+
+async def test_a_manager_reads_only_their_region(reporting: RunningService, keys: Keys) -> None:
+    headers = keys.headers("manager-2", Role.MANAGER, region="bretagne")
+    response = await reporting.http.get("/regions/normandie/activity", headers=headers)
+    assert response.status_code == 403
+    assert response.json()["detail"] == "outside your region"
+
+
+async def test_small_cells_are_suppressed(
+    intake: RunningService, reporting: RunningService, keys: Keys
+) -> None:
+    region = f"r{uuid.uuid4().hex[:8]}"
+    response = await intake.http.post(
+        "/requests",
+        json=intake_payload(region=region),
+        headers=keys.headers(str(uuid.uuid4()), Role.BENEFICIARY),
+    )
+    assert response.status_code == 201
+    manager = keys.headers("manager-3", Role.MANAGER, region=region)
+
+    async def seen() -> bool:
+        return await reporting.db["request_facts"].count_documents({"region": region}) == 1
+
+    await eventually(seen)
+    activity = (await reporting.http.get(f"/regions/{region}/activity", headers=manager)).json()
+    assert activity["requests"] == {"value": None, "suppressed": True}
+
+
+async def test_routes_refuse_anonymous_callers(
+    intake: RunningService, reporting: RunningService
+) -> None:
+    assert (await intake.http.post("/requests", json=intake_payload())).status_code == 401
+    assert (await reporting.http.get("/regions/bretagne/activity")).status_code == 401
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert (await reporting.http.get("/regions/bretagne/activity", headers=bad)).status_code == 401
+
+
+async def test_health_and_asyncapi(intake: RunningService, reporting: RunningService) -> None:
+    for service in (intake, reporting):
+        assert (await service.http.get("/healthz")).status_code == 200
+        ready = await service.http.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"mongo": True, "kafka": True}
+        doc = (await service.http.get("/asyncapi.json")).json()
+        assert doc["asyncapi"].startswith("3.")
+    intake_doc = (await intake.http.get("/asyncapi.json")).text
+    assert "intake.case.v1" in intake_doc
+    assert "CaseOpened" in intake_doc

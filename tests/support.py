@@ -1,0 +1,120 @@
+"""Helpers shared by the test suites: tokens, settings and running apps in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from jalon_shared.auth import Role, TokenIssuer, generate_key_pair
+from jalon_shared.settings import (
+    AuthSettings,
+    ConsumerSettings,
+    KafkaSettings,
+    MongoSettings,
+    OutboxSettings,
+    ServiceSettings,
+)
+
+ISSUER = "jalon-web"
+AUDIENCE = "jalon"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A test signing key pair and an issuer on it."""
+
+    private_pem: str
+    public_pem: str
+
+    @classmethod
+    def generate(cls) -> Keys:
+        """Generate a fresh pair."""
+        private, public = generate_key_pair()
+        return cls(private, public)
+
+    def issuer(self) -> TokenIssuer:
+        """Return an issuer signing with the private key."""
+        return TokenIssuer(self.private_pem, issuer=ISSUER, audience=AUDIENCE)
+
+    def headers(
+        self, sub: str, role: Role, region: str | None = None, site: str | None = None
+    ) -> dict[str, str]:
+        """Return an Authorization header for the identity."""
+        token = self.issuer().mint(sub, role, region=region, site=site)
+        return {"Authorization": f"Bearer {token}"}
+
+
+def service_settings(
+    service: str, *, kafka: str, mongo_uri: str, keys: Keys, database: str | None = None
+) -> ServiceSettings:
+    """Return settings for an in-process service on the embedded stack."""
+    return ServiceSettings(
+        service_name=service,
+        log_format="console",
+        kafka=KafkaSettings(
+            bootstrap_servers=kafka,
+            session_timeout_ms=2_000,
+            heartbeat_interval_ms=500,
+            request_timeout_ms=5_000,
+        ),
+        mongo=MongoSettings(
+            uri=mongo_uri, database=database or f"t_{service}_{uuid.uuid4().hex[:8]}"
+        ),
+        auth=AuthSettings(public_key_pem=keys.public_pem, issuer=ISSUER, audience=AUDIENCE),
+        outbox=OutboxSettings(poll_interval_ms=100),
+        consumer=ConsumerSettings(max_attempts=3, retry_backoff_ms=20),
+    )
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan and yield a client talking to it in-process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+async def eventually(
+    check: Callable[[], Awaitable[Any]], *, timeout: float = 20.0, interval: float = 0.05
+) -> Any:
+    """Poll check until it returns a truthy value; fail after timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+def intake_payload(**overrides: Any) -> dict[str, Any]:
+    """Return a valid intake request body."""
+    body: dict[str, Any] = {
+        "first_name": "Camille",
+        "last_name": "Martin",
+        "email": f"camille.{uuid.uuid4().hex[:10]}@example.org",
+        "phone": None,
+        "preferred_channel": "email",
+        "employment_situation": "employed",
+        "csp": "employe",
+        "region": "bretagne",
+        "site": "rennes",
+        "need": "Je souhaite changer de métier.",
+        "topics": ["reconversion"],
+        "modalities": ["video", "phone"],
+        "availability": "mardi matin",
+        "accessibility": [],
+        "service_level": "accueil_individualise",
+        "consent": {"accepted": True, "text_version": "2026-01"},
+    }
+    body.update(overrides)
+    return body
