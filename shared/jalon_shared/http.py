@@ -127,7 +127,7 @@ def install_common(app: FastAPI, *, max_body_bytes: int = 2 * 1024 * 1024) -> No
 
     @app.exception_handler(Exception)
     async def unhandled(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", error_type=type(exc).__name__)
+        log.error("unhandled error", error_type=type(exc).__name__, exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
 

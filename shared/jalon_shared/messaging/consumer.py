@@ -55,7 +55,7 @@ class Delivery:
     headers: Sequence[tuple[str, bytes]]
 
 
-class _AlreadyProcessed(Exception):
+class _AlreadyProcessedError(Exception):
     """The event id was already recorded for this consumer."""
 
 
@@ -167,7 +167,7 @@ class IdempotentConsumer:
         for attempt in range(1, attempts + 1):
             try:
                 await in_transaction(self._client, lambda s: self._apply(event, s))
-            except _AlreadyProcessed:
+            except _AlreadyProcessedError:
                 log.info("duplicate event skipped")
                 return Outcome.DUPLICATE
             except Exception as exc:
@@ -194,7 +194,7 @@ class IdempotentConsumer:
                 session=session,
             )
         except DuplicateKeyError as exc:
-            raise _AlreadyProcessed from exc
+            raise _AlreadyProcessedError from exc
         await self._handler(event, session)
 
 
@@ -211,7 +211,8 @@ def subscribe(
 ) -> None:
     """Register a consumer-group subscriber that feeds the idempotent consumer."""
 
-    @broker.subscriber(
+    # FastStream's subscriber decorator is not fully typed when given a custom decoder.
+    @broker.subscriber(  # type: ignore[untyped-decorator]
         *topic_names,
         group_id=consumer.name,
         # Anything the consumer could not dead-letter (Mongo or the DLT down) is re-delivered.
@@ -222,6 +223,8 @@ def subscribe(
     )
     async def on_message(body: bytes, message: KafkaMessage) -> None:
         record = message.raw_message
+        if isinstance(record, tuple):
+            raise TypeError("batch subscribers are not supported")
         await consumer.process(
             Delivery(
                 topic=record.topic,

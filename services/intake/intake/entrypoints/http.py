@@ -6,9 +6,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from jalon_shared.auth import Principal, Role, require_roles
-from jalon_shared.events.envelope import EventMeta
-from jalon_shared.logging import current_correlation_id
 from pydantic import BaseModel
 
 from intake.application.ports import Clock, UnitOfWork
@@ -16,6 +13,9 @@ from intake.application.register_counsellor import register_counsellor
 from intake.application.submit_request import submit_request
 from intake.domain.commands import RegisterCounsellor, SubmitRequest
 from intake.domain.model import Counsellor
+from jalon_shared.auth import Principal, Role, require_roles
+from jalon_shared.events.envelope import EventMeta
+from jalon_shared.logging import current_correlation_id
 
 SERVICE = "intake"
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
+from intake.adapters.mongo import IntakeCollections, MongoUnitOfWork
+from intake.entrypoints.http import IntakeDeps, build_router
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import utc_now
 from jalon_shared.events.intake import (
@@ -17,9 +20,6 @@ from jalon_shared.events.intake import (
 )
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import ServiceSettings
-
-from intake.adapters.mongo import IntakeCollections, MongoUnitOfWork
-from intake.entrypoints.http import IntakeDeps, build_router
 
 
 class IntakeSettings(ServiceSettings):

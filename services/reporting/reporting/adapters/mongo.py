@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from jalon_shared.mongo import Collection, Database, Session
 from pymongo import ASCENDING
 
+from jalon_shared.mongo import Collection, Database, Session
 from reporting.domain.activity import RegionCounts
 
 REQUEST_FACTS = "request_facts"

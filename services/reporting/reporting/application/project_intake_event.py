@@ -9,7 +9,6 @@ from jalon_shared.events.intake import (
     RequestSubmitted,
     ServiceLevelChanged,
 )
-
 from reporting.application.ports import ReadModel
 
 

@@ -4,8 +4,8 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, status
-from jalon_shared.auth import Principal, Role, require_roles
 
+from jalon_shared.auth import Principal, Role, require_roles
 from reporting.application.get_region_activity import get_region_activity
 from reporting.application.ports import ActivityQueries
 from reporting.domain.activity import RegionActivity

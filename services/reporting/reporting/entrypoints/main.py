@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import ServiceSettings
-
 from reporting.adapters.mongo import MongoActivityQueries, MongoReadModel, ReportingCollections
 from reporting.application.project_intake_event import project_intake_event
 from reporting.entrypoints.http import build_router
@@ -37,7 +37,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     return create_service_app(
         infra,
         title="Jalon reporting",
-        description="Read models built only from events; regional activity with small cells suppressed.",
+        description="Read models built from events; regional activity, small cells suppressed.",
         routers=[build_router(MongoActivityQueries(collections))],
         verifier=verifier_from(settings),
         on_startup=[collections.ensure_indexes],
