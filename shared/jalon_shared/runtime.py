@@ -19,10 +19,11 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI, get_asyncapi_html
 
 from jalon_shared.auth import TokenVerifier
+from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
 from jalon_shared.http import asyncapi_router, health_router, install_common
 from jalon_shared.logging import configure_logging
-from jalon_shared.messaging.broker import create_broker, create_producer
+from jalon_shared.messaging.broker import create_broker, create_producer, ensure_topics
 from jalon_shared.messaging.consumer import (
     DeadLetters,
     EventHandler,
@@ -59,12 +60,17 @@ class Infrastructure:
         database = client[settings.database_name()]
         producer = create_producer(settings.kafka, client_id=f"{settings.service_name}-relay")
         outbox = Outbox(database)
+
+        async def ensure_all_topics() -> None:
+            await ensure_topics(settings.kafka, topics.PARTITIONS)
+
         relay = OutboxRelay(
             outbox.collection,
             KafkaRecordPublisher(producer),
             batch_size=settings.outbox.batch_size,
             poll_interval=settings.outbox.poll_interval_ms / 1000,
             retention=timedelta(days=settings.outbox.retention_days),
+            prepare=ensure_all_topics if settings.kafka.manage_topics else None,
         )
         return cls(
             settings=settings,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jalon_shared.events.appointment import (
@@ -67,7 +67,9 @@ def current_version(event_type: str) -> int:
     return int(default)
 
 
-def upcast(payload: dict[str, Any], upcasters: dict[tuple[str, int], Upcaster]) -> dict[str, Any]:
+def upcast(
+    payload: dict[str, Any], upcasters: Mapping[tuple[str, int], Upcaster]
+) -> dict[str, Any]:
     """Bring a payload up to the current schema version of its event type."""
     event_type = payload.get("event_type")
     if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
@@ -88,7 +90,7 @@ def upcast(payload: dict[str, Any], upcasters: dict[tuple[str, int], Upcaster]) 
 
 
 def parse_event(
-    raw: bytes | str | dict[str, Any], upcasters: dict[tuple[str, int], Upcaster] | None = None
+    raw: bytes | str | dict[str, Any], upcasters: Mapping[tuple[str, int], Upcaster] | None = None
 ) -> Event:
     """Decode, upcast and validate one event; raise ValueError on anything malformed."""
     payload: Any = raw if isinstance(raw, dict) else json.loads(raw)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -86,6 +86,7 @@ class OutboxRelay:
         poll_interval: float = 0.5,
         retention: timedelta = timedelta(days=30),
         max_backoff: float = 5.0,
+        prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._collection = collection
         self._publisher = publisher
@@ -93,6 +94,7 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._retention = retention
         self._max_backoff = max_backoff
+        self._prepare = prepare
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -122,13 +124,20 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.1
+        prepared = False
         while not self._stopping.is_set():
             try:
+                # A broker that restarted empty would auto-create topics with the wrong
+                # partition count on first produce, so topics are ensured before publishing.
+                if not prepared and self._prepare is not None:
+                    await self._prepare()
+                prepared = True
                 published = await self.drain()
                 backoff = 0.1
             except Exception as exc:
                 # Broker down or slow: keep the records, back off, and try again.
                 log.warning("outbox publish failed", error=type(exc).__name__, retry_in=backoff)
+                prepared = False
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue

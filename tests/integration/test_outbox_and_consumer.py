@@ -1,0 +1,136 @@
+"""Outbox relay and idempotent consumer against the real MongoDB."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from jalon_shared.devstack import EmbeddedKafka
+from jalon_shared.events.intake import BeneficiaryErased
+from jalon_shared.messaging.consumer import DeadLetters, Delivery, IdempotentConsumer, Outcome
+from jalon_shared.messaging.outbox import Headers, Outbox, OutboxRelay
+from jalon_shared.mongo import Client, Session, in_transaction
+from jalon_shared.settings import ConsumerSettings
+
+
+class FlakyPublisher:
+    """Fails the first sends, then acks; records what was acked, in order."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.acked: list[bytes] = []
+
+    async def send(self, topic: str, key: bytes, value: bytes, headers: Headers) -> Awaitable[Any]:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("broker unavailable")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        self.acked.append(key)
+        return future
+
+
+def erased() -> BeneficiaryErased:
+    return BeneficiaryErased(correlation_id="c", producer="test", beneficiary_id=uuid.uuid4())
+
+
+async def test_relay_publishes_in_order_and_marks_sent_only_after_the_ack(
+    mongo_client: Client,
+) -> None:
+    db = mongo_client[f"t_outbox_{uuid.uuid4().hex[:8]}"]
+    outbox = Outbox(db)
+    await outbox.ensure_indexes()
+    events = [erased() for _ in range(5)]
+
+    async def stage(session: Session) -> None:
+        await outbox.stage(events, session)
+
+    await in_transaction(mongo_client, stage)
+    publisher = FlakyPublisher(failures=2)
+    relay = OutboxRelay(outbox.collection, publisher, poll_interval=0.05, max_backoff=0.1)
+    relay.start()
+    try:
+
+        async def drained() -> bool:
+            return await relay.pending() == 0
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await drained():
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+    finally:
+        await relay.stop()
+    assert publisher.acked == [e.key().encode() for e in events]
+    sent = await outbox.collection.find({}, sort=[("_id", 1)]).to_list()
+    assert all(doc["sent_at"] is not None for doc in sent)
+    assert all(doc["sent_expires_at"] > doc["sent_at"] for doc in sent)
+
+    # History stays in the outbox and can be re-published after the broker lost it.
+    assert await relay.republish() == 5
+    assert await relay.pending() == 5
+
+
+async def test_an_aborted_transaction_stages_nothing(mongo_client: Client) -> None:
+    db = mongo_client[f"t_outbox_{uuid.uuid4().hex[:8]}"]
+    outbox = Outbox(db)
+    await outbox.ensure_indexes()
+
+    async def fail_after_staging(session: Session) -> None:
+        await outbox.stage([erased()], session)
+        await db["state"].insert_one({"x": 1}, session=session)
+        raise RuntimeError("business rule refused")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        await in_transaction(mongo_client, fail_after_staging)
+    assert await outbox.collection.count_documents({}) == 0
+    assert await db["state"].count_documents({}) == 0
+
+
+async def test_consumer_applies_once_and_dead_letters_after_bounded_retries(
+    mongo_client: Client, kafka: EmbeddedKafka
+) -> None:
+    db = mongo_client[f"t_consumer_{uuid.uuid4().hex[:8]}"]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, enable_idempotence=False)
+    await producer.start()
+    calls: list[str] = []
+
+    async def count(event: Any, session: Session) -> None:
+        calls.append(str(event.event_id))
+        await db["counter"].update_one({"_id": 1}, {"$inc": {"n": 1}}, upsert=True, session=session)
+        if event.beneficiary_id == failing.beneficiary_id:
+            raise RuntimeError("downstream refused")
+
+    consumer = IdempotentConsumer(
+        "test.counter",
+        mongo_client,
+        db,
+        count,
+        DeadLetters(producer, db, "test.counter"),
+        ConsumerSettings(max_attempts=3, retry_backoff_ms=1),
+    )
+    await consumer.ensure_indexes(retention=timedelta(days=1))
+    ok, failing = erased(), erased()
+
+    def delivery(event: BeneficiaryErased, offset: int) -> Delivery:
+        return Delivery("intake.beneficiary.v1", 0, offset, b"k", event.to_json_bytes(), [])
+
+    try:
+        assert await consumer.process(delivery(ok, 1)) is Outcome.PROCESSED
+        assert await consumer.process(delivery(ok, 2)) is Outcome.DUPLICATE
+        assert await consumer.process(delivery(failing, 3)) is Outcome.DEAD_LETTERED
+    finally:
+        await producer.stop()
+    counter = await db["counter"].find_one({"_id": 1})
+    assert counter is not None
+    assert counter["n"] == 1  # the failing attempts rolled back
+    assert calls.count(str(failing.event_id)) == 3
+    letter = await db["dead_letters"].find_one({"offset": 3})
+    assert letter is not None
+    assert letter["attempts"] == 3
+    assert "downstream refused" in letter["error"]
