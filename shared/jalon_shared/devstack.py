@@ -39,6 +39,12 @@ def wait_for_port(
     raise TimeoutError(f"nothing listens on {LOOPBACK}:{port} after {timeout}s")
 
 
+def ensure_port_free(port: int) -> None:
+    """Refuse to start a server on a port something else already answers on."""
+    with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, port), timeout=0.5):
+        raise RuntimeError(f"{LOOPBACK}:{port} is already in use; stop what runs there first")
+
+
 def _stop(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
     if process is None or process.poll() is not None:
         return
@@ -72,6 +78,7 @@ class EmbeddedKafka:
 
     def start(self) -> None:
         """Start the broker and wait until it listens."""
+        ensure_port_free(self.port)
         url = f"tcp://{LOOPBACK}:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -113,6 +120,7 @@ class EmbeddedMongo:
 
     def start(self) -> None:
         """Start the server and wait until it listens."""
+        ensure_port_free(self.port)
         if self.storage != ":memory:":
             Path(self.storage).mkdir(parents=True, exist_ok=True)
         server = shutil.which("secantusd-py") or str(Path(sys.executable).with_name("secantusd-py"))

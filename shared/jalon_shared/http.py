@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pymongo.errors import PyMongoError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import bind_contextvars, clear_contextvars
 
@@ -124,6 +125,18 @@ def install_common(app: FastAPI, *, max_body_bytes: int = 2 * 1024 * 1024) -> No
     """Install the middlewares and error handlers every service uses."""
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(CorrelationMiddleware)
+
+    @app.exception_handler(PyMongoError)
+    async def storage_error(_: Request, exc: PyMongoError) -> JSONResponse:
+        if exc.has_error_label("TransientTransactionError"):
+            log.warning("transaction conflict persisted", error_type=type(exc).__name__)
+            return JSONResponse(
+                {"detail": "busy: conflicting writes, retry shortly"},
+                status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "1"},
+            )
+        log.error("storage error", error_type=type(exc).__name__, exc_info=exc)
+        return JSONResponse({"detail": "storage unavailable"}, status_code=503)
 
     @app.exception_handler(Exception)
     async def unhandled(_: Request, exc: Exception) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -9,6 +11,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -34,14 +37,25 @@ def create_client(settings: MongoSettings) -> Client:
     )
 
 
-async def in_transaction(client: Client, work: Callable[[Session], Awaitable[T]]) -> T:
-    """Run work in one multi-document transaction, retried on transient errors."""
-    async with client.start_session() as session:
-        return await session.with_transaction(
-            work,
-            read_concern=ReadConcern("snapshot"),
-            write_concern=WriteConcern("majority"),
-        )
+async def in_transaction(
+    client: Client, work: Callable[[Session], Awaitable[T]], *, max_attempts: int = 10
+) -> T:
+    """Run work in one multi-document transaction, retried with backoff on write conflicts."""
+    delay = 0.002
+    for attempt in range(1, max_attempts + 1):
+        async with client.start_session() as session:
+            try:
+                async with await session.start_transaction(
+                    read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+                ):
+                    return await work(session)
+            except PyMongoError as exc:
+                if attempt == max_attempts or not exc.has_error_label("TransientTransactionError"):
+                    raise
+        # Immediate retries livelock under contention; jittered backoff lets one writer win.
+        await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+        delay = min(delay * 2, 0.25)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def ping(client: Client) -> bool:

@@ -198,13 +198,18 @@ def verifier_from(settings: ServiceSettings) -> TokenVerifier:
 def serve(app_factory: Callable[[ServiceSettings], FastAPI], settings: ServiceSettings) -> None:
     """Configure logging and serve the app until SIGINT or SIGTERM."""
     configure_logging(settings.service_name, settings.log_format, settings.log_level)
-    app = app_factory(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
-    asyncio.run(uvicorn.Server(config).serve())
+
+    async def run() -> None:
+        # aiokafka clients bind to the running loop, so the app is built inside it.
+        app = app_factory(settings)
+        config = uvicorn.Config(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        await uvicorn.Server(config).serve()
+
+    asyncio.run(run())

@@ -18,6 +18,8 @@ class KafkaSettings(BaseModel):
     heartbeat_interval_ms: int = Field(default=3_000, ge=100)
     request_timeout_ms: int = Field(default=30_000, ge=1_000)
     max_poll_records: int = Field(default=200, ge=1)
+    #: How long a fetch may wait for data; the embedded broker waits it out in full.
+    fetch_max_wait_ms: int = Field(default=100, ge=1)
     #: Create missing topics (explicit partitions) before publishing; off where ops own topics.
     manage_topics: bool = True
 

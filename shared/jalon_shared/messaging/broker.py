@@ -36,6 +36,7 @@ def consumer_options(settings: KafkaSettings) -> dict[str, Any]:
         "session_timeout_ms": settings.session_timeout_ms,
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
         "max_poll_records": settings.max_poll_records,
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
     }
 
 

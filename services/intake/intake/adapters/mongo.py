@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
-from jalon_shared.events.envelope import Event
-from jalon_shared.events.vocabulary import CaseStatus
-from jalon_shared.messaging.outbox import Outbox, OutboxRelay
-from jalon_shared.mongo import Client, Collection, Database, Document, Session, in_transaction
 from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING
 
 from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
+from jalon_shared.events.envelope import Event
+from jalon_shared.events.vocabulary import CaseStatus
+from jalon_shared.messaging.outbox import Outbox, OutboxRelay
+from jalon_shared.mongo import Client, Collection, Database, Document, Session, in_transaction
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -152,9 +153,24 @@ class MongoUnitOfWork:
         self._collections = collections
         self._outbox = outbox
         self._relay = relay
+        self._locks: dict[str, asyncio.Lock] = {}
 
-    async def run(self, work: Callable[[MongoIntakeTransaction], Awaitable[T]]) -> T:
+    async def run(
+        self,
+        work: Callable[[MongoIntakeTransaction], Awaitable[T]],
+        *,
+        serialize_on: str | None = None,
+    ) -> T:
         """Run work atomically with its outbox records, then wake the relay."""
+        if serialize_on is None:
+            return await self._run(work)
+        # Assignments in one region all write the same counsellor counters: queueing them
+        # in-process avoids write-conflict retry storms; other replicas still retry safely.
+        lock = self._locks.setdefault(serialize_on, asyncio.Lock())
+        async with lock:
+            return await self._run(work)
+
+    async def _run(self, work: Callable[[MongoIntakeTransaction], Awaitable[T]]) -> T:
 
         async def transaction(session: Session) -> T:
             tx = MongoIntakeTransaction(self._collections, session)

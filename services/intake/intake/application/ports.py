@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 from uuid import UUID
 
-from jalon_shared.events.envelope import Event
-
 from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
+from jalon_shared.events.envelope import Event
 
 T = TypeVar("T")
 
@@ -46,4 +45,8 @@ class IntakeTransaction(Protocol):
 class UnitOfWork(Protocol):
     """Runs work in one atomic transaction and publishes its events through the outbox."""
 
-    async def run(self, work: Callable[[IntakeTransaction], Awaitable[T]]) -> T: ...
+    async def run(
+        self, work: Callable[[IntakeTransaction], Awaitable[T]], *, serialize_on: str | None = None
+    ) -> T:
+        """Run work atomically; work sharing a serialize_on key runs one at a time."""
+        ...

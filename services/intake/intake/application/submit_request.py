@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from jalon_shared.events.envelope import EventMeta
-from jalon_shared.events.intake import CaseOpened, RequestSubmitted
-
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.assignment import choose_counsellor
 from intake.domain.commands import SubmitRequest
 from intake.domain.contact import normalise_email, normalise_phone
 from intake.domain.model import Beneficiary, Case, CepRequest, Consent, HistoryEntry
+from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.intake import CaseOpened, RequestSubmitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,4 +158,4 @@ async def submit_request(
             request.request_id, beneficiary.beneficiary_id, case.case_id, case.counsellor_id, None
         )
 
-    return await uow.run(work)
+    return await uow.run(work, serialize_on=f"assign:{command.region}")
