@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI, get_asyncapi_html
 
+from jalon_shared.admin import admin_router
 from jalon_shared.auth import TokenVerifier
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
@@ -180,6 +181,7 @@ def create_service_app(
 
     app.include_router(health_router({"mongo": infra.mongo_ready, "kafka": infra.kafka_ready}))
     app.include_router(asyncapi_router(render_json, render_html))
+    app.include_router(admin_router(infra.relay))
     for router in routers:
         app.include_router(router)
     return app

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pymongo import ASCENDING
 
+from jalon_shared.messaging.consumer import PROCESSED_COLLECTION
 from jalon_shared.mongo import Collection, Database, Session
 from reporting.domain.activity import RegionCounts
 
@@ -21,11 +22,28 @@ class ReportingCollections:
     def __init__(self, database: Database) -> None:
         self.requests: Collection = database[REQUEST_FACTS]
         self.cases: Collection = database[CASE_FACTS]
+        self.processed: Collection = database[PROCESSED_COLLECTION]
 
     async def ensure_indexes(self) -> None:
         """Create the indexes the region queries use."""
         await self.requests.create_index([("region", ASCENDING), ("site", ASCENDING)])
         await self.cases.create_index([("region", ASCENDING), ("status", ASCENDING)])
+
+
+class MongoReadModelReset:
+    """Drops reporting's facts and the markers of its consumer, so events apply again."""
+
+    def __init__(self, collections: ReportingCollections, consumer_name: str) -> None:
+        self._c = collections
+        self._consumer = consumer_name
+
+    async def reset(self) -> int:
+        """Delete every fact and processed marker; return the facts removed."""
+        removed = 0
+        for collection in (self._c.requests, self._c.cases):
+            removed += (await collection.delete_many({})).deleted_count
+        await self._c.processed.delete_many({"consumer": self._consumer})
+        return removed
 
 
 class MongoReadModel:

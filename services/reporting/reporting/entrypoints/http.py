@@ -4,17 +4,31 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, status
+from pydantic import BaseModel
 
 from jalon_shared.auth import Principal, Role, require_roles
 from reporting.application.get_region_activity import get_region_activity
 from reporting.application.ports import ActivityQueries
+from reporting.application.reset_read_model import ResettableReadModel, reset_read_model
 from reporting.domain.activity import RegionActivity
 
 
-def build_router(queries: ActivityQueries) -> APIRouter:
+class ResetResult(BaseModel):
+    """How many facts were dropped."""
+
+    removed: int
+
+
+def build_router(queries: ActivityQueries, resettable: ResettableReadModel) -> APIRouter:
     """Return reporting's routes bound to their queries."""
     router = APIRouter(tags=["reporting"])
     manager = require_roles(Role.MANAGER)
+    service = require_roles(Role.SERVICE)
+
+    @router.post("/admin/read-model/reset")
+    async def reset(_: Annotated[Principal, Depends(service)]) -> ResetResult:
+        """Drop the read model; re-publishing the producers' outboxes rebuilds it."""
+        return ResetResult(removed=await reset_read_model(resettable))
 
     @router.get("/regions/{region}/activity")
     async def region_activity(

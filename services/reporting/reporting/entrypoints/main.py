@@ -9,7 +9,12 @@ from jalon_shared.events.envelope import Event
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import ServiceSettings
-from reporting.adapters.mongo import MongoActivityQueries, MongoReadModel, ReportingCollections
+from reporting.adapters.mongo import (
+    MongoActivityQueries,
+    MongoReadModel,
+    MongoReadModelReset,
+    ReportingCollections,
+)
 from reporting.application.project_intake_event import project_intake_event
 from reporting.entrypoints.http import build_router
 
@@ -29,7 +34,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     async def on_intake_event(event: Event, session: Session) -> None:
         await project_intake_event(event, MongoReadModel(collections, session))
 
-    infra.consume(
+    consumer = infra.consume(
         "reporting.intake-activity",
         [topics.INTAKE_REQUEST, topics.INTAKE_CASE],
         on_intake_event,
@@ -38,7 +43,11 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         infra,
         title="Jalon reporting",
         description="Read models built from events; regional activity, small cells suppressed.",
-        routers=[build_router(MongoActivityQueries(collections))],
+        routers=[
+            build_router(
+                MongoActivityQueries(collections), MongoReadModelReset(collections, consumer.name)
+            )
+        ],
         verifier=verifier_from(settings),
         on_startup=[collections.ensure_indexes],
     )

@@ -1,0 +1,40 @@
+"""Operator routes every service shares, for service tokens only."""
+
+# FastAPI resolves route annotations at runtime, and these name local dependencies.
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import AwareDatetime, BaseModel
+
+from jalon_shared.auth import Principal, Role, require_roles
+from jalon_shared.messaging.outbox import OutboxRelay
+
+
+class RepublishRequest(BaseModel):
+    """Which part of the outbox history to publish again."""
+
+    since: AwareDatetime | None = None
+
+
+class RepublishResult(BaseModel):
+    """How many records were queued again."""
+
+    queued: int
+    since: datetime | None
+
+
+def admin_router(relay: OutboxRelay) -> APIRouter:
+    """Return the operator routes: re-publishing the outbox history."""
+    router = APIRouter(prefix="/admin", tags=["admin"])
+    service_only = require_roles(Role.SERVICE)
+
+    @router.post("/outbox/republish")
+    async def republish(
+        request: RepublishRequest, _: Annotated[Principal, Depends(service_only)]
+    ) -> RepublishResult:
+        """Queue the kept outbox history again, e.g. after the embedded broker restarted empty."""
+        queued = await relay.republish(request.since)
+        return RepublishResult(queued=queued, since=request.since)
+
+    return router
