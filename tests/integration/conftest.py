@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from intake.entrypoints.main import build_app as build_intake
 from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo
@@ -34,14 +36,28 @@ async def mongo_client(mongo: EmbeddedMongo) -> AsyncIterator[Client]:
     await client.close()
 
 
+@asynccontextmanager
+async def run_service(
+    name: str,
+    build: Callable[[ServiceSettings], FastAPI],
+    kafka: EmbeddedKafka,
+    mongo: EmbeddedMongo,
+    keys: Keys,
+    mongo_client: Client,
+) -> AsyncIterator[RunningService]:
+    """Run one service app in-process on the embedded stack."""
+    settings = service_settings(name, kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
+    async with running(build(settings)) as http:
+        yield RunningService(http, settings, mongo_client[settings.database_name()])
+
+
 @pytest.fixture(scope="session")
 async def intake(
     kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
 ) -> AsyncIterator[RunningService]:
     """Run intake for the session."""
-    settings = service_settings("intake", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
-    async with running(build_intake(settings)) as http:
-        yield RunningService(http, settings, mongo_client[settings.database_name()])
+    async with run_service("intake", build_intake, kafka, mongo, keys, mongo_client) as service:
+        yield service
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +65,7 @@ async def reporting(
     kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
 ) -> AsyncIterator[RunningService]:
     """Run reporting for the session."""
-    settings = service_settings("reporting", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
-    async with running(build_reporting(settings)) as http:
-        yield RunningService(http, settings, mongo_client[settings.database_name()])
+    async with run_service(
+        "reporting", build_reporting, kafka, mongo, keys, mongo_client
+    ) as service:
+        yield service

@@ -124,35 +124,30 @@ class BeneficiaryErased(Event):
     beneficiary_id: UUID
 
 
-class CounsellorRegistered(Event):
-    """A counsellor joined the staff directory."""
+class _CounsellorProfile(Event):
+    """Fields both staff-directory events carry."""
 
     TOPIC: ClassVar[str] = topics.INTAKE_STAFF
     KEY_FIELD: ClassVar[str] = "counsellor_id"
+
+    counsellor_id: str = _Code
+    region: str = _Code
+    site: str = _Code
+    capacity: int = Field(ge=0)
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    active: bool = True
+
+
+class CounsellorRegistered(_CounsellorProfile):
+    """A counsellor joined the staff directory."""
 
     event_type: Literal["intake.counsellor_registered"] = "intake.counsellor_registered"
     schema_version: Literal[1] = 1
-    counsellor_id: str = _Code
-    region: str = _Code
-    site: str = _Code
-    capacity: int = Field(ge=0)
-    skills: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    active: bool = True
 
 
-class CounsellorUpdated(Event):
+class CounsellorUpdated(_CounsellorProfile):
     """A counsellor's site, capacity, skills or availability changed."""
-
-    TOPIC: ClassVar[str] = topics.INTAKE_STAFF
-    KEY_FIELD: ClassVar[str] = "counsellor_id"
 
     event_type: Literal["intake.counsellor_updated"] = "intake.counsellor_updated"
     schema_version: Literal[1] = 1
-    counsellor_id: str = _Code
-    region: str = _Code
-    site: str = _Code
-    capacity: int = Field(ge=0)
-    skills: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    active: bool = True
