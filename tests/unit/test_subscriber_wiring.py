@@ -26,7 +26,7 @@ async def test_malformed_json_reaches_the_consumer_untouched() -> None:
     settings = KafkaSettings()
     broker = create_broker(settings, client_id="unit")
     consumer = RecordingConsumer()
-    subscribe(broker, consumer, ["intake.request.v1"], settings)  # type: ignore[arg-type]
+    subscribe(broker, consumer, ["intake.request.v1"], settings)
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(
             b"{not json",

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -53,6 +53,14 @@ class Delivery:
     key: bytes | None
     value: bytes | None
     headers: Sequence[tuple[str, bytes]]
+
+
+class MessageProcessor(Protocol):
+    """Takes one delivery off a partition; IdempotentConsumer is the real one."""
+
+    name: str
+
+    async def process(self, delivery: Delivery) -> Outcome: ...
 
 
 class _AlreadyProcessedError(Exception):
@@ -205,7 +213,7 @@ async def _raw_decoder(message: Any) -> Any:
 
 def subscribe(
     broker: KafkaBroker,
-    consumer: IdempotentConsumer,
+    consumer: MessageProcessor,
     topic_names: Sequence[str],
     kafka: KafkaSettings,
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -82,10 +82,14 @@ class MongoIntakeTransaction:
         self, email: str, phone: str | None
     ) -> list[Beneficiary]:
         """Return beneficiaries sharing the email or the phone."""
-        clauses: list[dict[str, Any]] = [{"email": email}]
+        # One indexed query per field: the embedded server scans the collection for an $or.
+        docs = await self._c.beneficiaries.find({"email": email}, session=self._s).to_list(20)
         if phone:
-            clauses.append({"phone": phone})
-        docs = await self._c.beneficiaries.find({"$or": clauses}, session=self._s).to_list(20)
+            seen = {doc["_id"] for doc in docs}
+            by_phone = await self._c.beneficiaries.find({"phone": phone}, session=self._s).to_list(
+                20
+            )
+            docs += [doc for doc in by_phone if doc["_id"] not in seen]
         return [b for b in (from_document(Beneficiary, d) for d in docs) if b is not None]
 
     async def save_beneficiary(self, beneficiary: Beneficiary) -> None:
