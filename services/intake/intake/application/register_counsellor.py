@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from jalon_shared.events.envelope import EventMeta
-from jalon_shared.events.intake import CounsellorRegistered, CounsellorUpdated
-
 from intake.application.ports import IntakeTransaction, UnitOfWork
 from intake.domain.commands import RegisterCounsellor
 from intake.domain.model import Counsellor
+from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.intake import CounsellorRegistered, CounsellorUpdated
 
 
 async def register_counsellor(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
     CloseReason,
@@ -15,7 +17,6 @@ from jalon_shared.events.vocabulary import (
     NeedTopic,
     ServiceLevel,
 )
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Code = Annotated[

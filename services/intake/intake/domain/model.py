@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
     CaseStatus,
@@ -16,7 +18,6 @@ from jalon_shared.events.vocabulary import (
     NeedTopic,
     ServiceLevel,
 )
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class DomainError(Exception):
