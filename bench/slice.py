@@ -20,11 +20,13 @@ from jalon_shared.devrun import Service, service_env
 from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo, free_port
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
-from jalon_shared.mongo import create_client
+from jalon_shared.mongo import Collection, create_client
 from jalon_shared.settings import KafkaSettings, MongoSettings
 
-REQUESTS = int(os.environ.get("JALON_BENCH_REQUESTS", "2000"))
+# Two counsellors of capacity 1,000 take every case of the run.
+REQUESTS = min(2000, int(os.environ.get("JALON_BENCH_REQUESTS", "2000")))
 CONCURRENCY = int(os.environ.get("JALON_BENCH_CONCURRENCY", "32"))
+LATENCY_REQUESTS = 200
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -46,6 +48,62 @@ def body(region: str, i: int) -> dict[str, Any]:
         "topics": ["reconversion"],
         "modalities": ["video"],
         "consent": {"accepted": True, "text_version": "2026-01"},
+    }
+
+
+async def phase(
+    http: httpx.AsyncClient,
+    facts: Collection,
+    url: str,
+    headers: dict[str, str],
+    region: str,
+    requests: int,
+    concurrency: int,
+    first: int,
+) -> dict[str, float]:
+    """POST requests and time each until reporting's read model holds it."""
+    arrivals: dict[str, float] = {}
+    stream = await facts.watch([{"$match": {"operationType": {"$in": ["insert", "update"]}}}])
+    sent: dict[str, float] = {}
+
+    async def watch() -> None:
+        async for change in stream:
+            arrivals.setdefault(str(change["documentKey"]["_id"]), time.perf_counter())
+            if len(sent) == requests and sent.keys() <= arrivals.keys():
+                return
+
+    watcher = asyncio.create_task(watch())
+    http_latency: list[float] = []
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def post(i: int) -> None:
+        async with semaphore:
+            start = time.perf_counter()
+            response = await http.post(url, json=body(region, i), headers=headers)
+            http_latency.append(time.perf_counter() - start)
+            response.raise_for_status()
+            sent[response.json()["request_id"]] = start
+
+    began = time.perf_counter()
+    await asyncio.gather(*(post(first + i) for i in range(requests)))
+    posted = time.perf_counter()
+    await asyncio.wait_for(watcher, timeout=300)
+    finished = time.perf_counter()
+    await stream.close()
+    end_to_end = [arrivals[rid] - start for rid, start in sent.items()]
+    e2e_p50 = percentile(end_to_end, 50) * 1000
+    http_p50 = percentile(http_latency, 50) * 1000
+    return {
+        "requests": float(requests),
+        "concurrency": float(concurrency),
+        "http_requests_per_s": requests / (posted - began),
+        "events_per_s_end_to_end": requests / (finished - began),
+        "http_p50_ms": http_p50,
+        "http_p99_ms": percentile(http_latency, 99) * 1000,
+        "end_to_end_p50_ms": e2e_p50,
+        "end_to_end_p99_ms": percentile(end_to_end, 99) * 1000,
+        "end_to_end_mean_ms": statistics.fmean(end_to_end) * 1000,
+        "ratio_e2e_p50_to_http_p50": e2e_p50 / http_p50,
     }
 
 
@@ -97,64 +155,27 @@ async def run() -> dict[str, float]:
                         "counsellor_id": f"c-{site}-{n}",
                         "region": region,
                         "site": site,
-                        "capacity": REQUESTS,
+                        "capacity": 1000,
                     },
                     headers={"Authorization": f"Bearer {manager}"},
                 )
                 response.raise_for_status()
 
             facts = client["jalon_reporting"]["request_facts"]
-            arrivals: dict[str, float] = {}
-            stream = await facts.watch(
-                [{"$match": {"operationType": {"$in": ["insert", "update"]}}}]
-            )
-
-            async def watch() -> None:
-                async for change in stream:
-                    arrivals.setdefault(str(change["documentKey"]["_id"]), time.perf_counter())
-                    if len(arrivals) >= REQUESTS:
-                        return
-
-            watcher = asyncio.create_task(watch())
-            sent: dict[str, float] = {}
-            http_latency: list[float] = []
-            semaphore = asyncio.Semaphore(CONCURRENCY)
-            token = issuer.mint("bench-counsellor", Role.MANAGER, region=region)
+            token = issuer.mint("bench", Role.MANAGER, region=region)
             headers = {"Authorization": f"Bearer {token}"}
-
-            async def post(i: int) -> None:
-                async with semaphore:
-                    start = time.perf_counter()
-                    response = await http.post(
-                        f"http://127.0.0.1:{intake.port}/requests",
-                        json=body(region, i),
-                        headers=headers,
-                    )
-                    http_latency.append(time.perf_counter() - start)
-                    response.raise_for_status()
-                    sent[response.json()["request_id"]] = start
-
-            began = time.perf_counter()
-            await asyncio.gather(*(post(i) for i in range(REQUESTS)))
-            posted = time.perf_counter()
-            await asyncio.wait_for(watcher, timeout=300)
-            finished = time.perf_counter()
-            await stream.close()
-        end_to_end = [arrivals[rid] - start for rid, start in sent.items()]
-        e2e_p50 = percentile(end_to_end, 50) * 1000
-        http_p50 = percentile(http_latency, 50) * 1000
-        return {
-            "requests": float(REQUESTS),
-            "concurrency": float(CONCURRENCY),
-            "http_requests_per_s": REQUESTS / (posted - began),
-            "events_per_s_end_to_end": REQUESTS / (finished - began),
-            "http_p50_ms": http_p50,
-            "http_p99_ms": percentile(http_latency, 99) * 1000,
-            "end_to_end_p50_ms": e2e_p50,
-            "end_to_end_p99_ms": percentile(end_to_end, 99) * 1000,
-            "end_to_end_mean_ms": statistics.fmean(end_to_end) * 1000,
-            "ratio_e2e_p50_to_http_p50": e2e_p50 / http_p50,
-        }
+            url = f"http://127.0.0.1:{intake.port}/requests"
+            # One request at a time shows the path's own latency; a loaded run its throughput.
+            unloaded = await phase(http, facts, url, headers, region, LATENCY_REQUESTS, 1, 0)
+            loaded = await phase(
+                http, facts, url, headers, region, REQUESTS, CONCURRENCY, LATENCY_REQUESTS
+            )
+        figures = {f"unloaded_{k}": v for k, v in unloaded.items()}
+        figures |= {f"loaded_{k}": v for k, v in loaded.items()}
+        figures["ratio_loaded_to_unloaded_e2e_p50"] = (
+            loaded["end_to_end_p50_ms"] / unloaded["end_to_end_p50_ms"]
+        )
+        return figures
     finally:
         for process in processes:
             process.terminate()
