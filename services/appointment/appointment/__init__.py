@@ -1,0 +1,1 @@
+"""Jalon appointment service."""

@@ -1,0 +1,1 @@
+"""Jalon document signature service."""

@@ -1,0 +1,1 @@
+"""Jalon remote session service."""

@@ -1,0 +1,1 @@
+"""MongoDB and Kafka adapters; the staff-directory copy lives in jalon_shared.directory."""

@@ -1,0 +1,1 @@
+"""Bookings, modality changes with consent, reminders and no-shows."""

@@ -1,0 +1,1 @@
+"""Summaries, signing ceremonies, evidence trails and the document space."""

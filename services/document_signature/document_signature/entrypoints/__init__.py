@@ -1,0 +1,1 @@
+"""HTTP routes, subscribers and the composition root."""

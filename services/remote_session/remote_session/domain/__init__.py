@@ -1,0 +1,1 @@
+"""Rooms, participants, the call log and message threads."""

@@ -1,0 +1,5 @@
+"""Run the service: python -m remote_session."""
+
+from remote_session.entrypoints.main import main
+
+main()
