@@ -6,10 +6,11 @@ A service's composition root calls these; nothing here is created at import time
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import structlog
 import uvicorn
@@ -154,6 +155,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     verifier: TokenVerifier,
     on_startup: Sequence[Hook] = (),
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
     """Build the service's ASGI app, whose lifespan starts and stops the infrastructure."""
 
@@ -162,9 +164,13 @@ def create_service_app(
         for hook in on_startup:
             await hook()
         await infra.start()
+        tasks = [asyncio.create_task(job()) for job in background]
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await infra.stop()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING
 
+from intake.application.ports import CaseloadQuery
+from intake.domain.alerts import Alert, no_contact_cutoff, subtract_working_days
 from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
 from jalon_shared.events.envelope import Event
 from jalon_shared.events.vocabulary import CaseStatus
@@ -50,14 +53,17 @@ class IntakeCollections:
         self.counsellors: Collection = database[COUNSELLORS]
 
     async def ensure_indexes(self) -> None:
-        """Create the indexes the queries rely on."""
+        """Create the indexes the queries rely on, and the retention TTLs."""
+        for collection in (self.beneficiaries, self.requests, self.cases):
+            await collection.create_index("purge_at", expireAfterSeconds=0, name="retention")
         await self.beneficiaries.create_index("email")
         await self.beneficiaries.create_index("phone", sparse=True)
         await self.requests.create_index("beneficiary_id")
         await self.cases.create_index([("beneficiary_id", ASCENDING), ("status", ASCENDING)])
-        await self.cases.create_index(
-            [("counsellor_id", ASCENDING), ("status", ASCENDING), ("opened_at", DESCENDING)]
-        )
+        for sort_field in ("opened_at", "last_contact_at", "next_appointment_at"):
+            await self.cases.create_index(
+                [("counsellor_id", ASCENDING), ("status", ASCENDING), (sort_field, DESCENDING)]
+            )
         await self.counsellors.create_index([("region", ASCENDING), ("site", ASCENDING)])
 
 
@@ -98,6 +104,31 @@ class MongoIntakeTransaction:
         await self._c.beneficiaries.replace_one(
             {"_id": doc["_id"]}, doc, upsert=True, session=self._s
         )
+
+    async def delete_beneficiary(self, beneficiary_id: UUID) -> None:
+        """Delete the beneficiary's record."""
+        await self._c.beneficiaries.delete_one({"_id": beneficiary_id}, session=self._s)
+
+    async def requests_of(self, beneficiary_id: UUID) -> list[CepRequest]:
+        """Return every request of a beneficiary."""
+        docs = await self._c.requests.find(
+            {"beneficiary_id": beneficiary_id}, session=self._s
+        ).to_list()
+        return [r for r in (from_document(CepRequest, d) for d in docs) if r is not None]
+
+    async def delete_requests_of(self, beneficiary_id: UUID) -> int:
+        """Delete every request of a beneficiary."""
+        result = await self._c.requests.delete_many(
+            {"beneficiary_id": beneficiary_id}, session=self._s
+        )
+        return result.deleted_count
+
+    async def cases_of(self, beneficiary_id: UUID) -> list[Case]:
+        """Return every case of a beneficiary."""
+        docs = await self._c.cases.find(
+            {"beneficiary_id": beneficiary_id}, session=self._s
+        ).to_list()
+        return [c for c in (from_document(Case, d) for d in docs) if c is not None]
 
     async def save_request(self, request: CepRequest) -> None:
         """Insert or replace a request."""
@@ -185,3 +216,78 @@ class MongoUnitOfWork:
         result = await in_transaction(self._client, transaction)
         self._relay.notify()
         return result
+
+
+class MongoIntakeQueries:
+    """IntakeQueries on intake's collections, outside transactions."""
+
+    def __init__(self, collections: IntakeCollections) -> None:
+        self._c = collections
+
+    async def caseload(self, counsellor_id: str, query: CaseloadQuery, now: datetime) -> list[Case]:
+        """Return one page of a counsellor's cases matching the filters."""
+        match: dict[str, Any] = {"counsellor_id": counsellor_id}
+        if query.status is not None:
+            match["status"] = query.status.value
+        if query.service_level is not None:
+            match["service_level"] = query.service_level.value
+        if query.site is not None:
+            match["site"] = query.site
+        if query.alert is not None:
+            match.update(alert_filter(query, now))
+        direction = DESCENDING if query.descending else ASCENDING
+        docs = await self._c.cases.find(
+            match,
+            projection={"history": False},
+            sort=[(query.sort, direction), ("_id", direction)],
+            skip=query.offset,
+            limit=query.limit,
+        ).to_list()
+        return [c for c in (from_document(Case, d) for d in docs) if c is not None]
+
+    async def case(self, case_id: UUID) -> Case | None:
+        """Return a case with its history."""
+        return from_document(Case, await self._c.cases.find_one({"_id": case_id}))
+
+    async def beneficiary_names(self, ids: list[UUID]) -> dict[UUID, str]:
+        """Return display names of beneficiaries."""
+        if not ids:
+            return {}
+        docs = await self._c.beneficiaries.find(
+            {"_id": {"$in": ids}}, projection={"first_name": True, "last_name": True}
+        ).to_list()
+        return {doc["_id"]: f"{doc['first_name']} {doc['last_name']}" for doc in docs}
+
+    async def counsellors(self, region: str) -> list[Counsellor]:
+        """Return the counsellors of a region."""
+        docs = await self._c.counsellors.find({"region": region}, sort=[("_id", 1)]).to_list()
+        return [c for c in (from_document(Counsellor, d) for d in docs) if c is not None]
+
+
+def alert_filter(query: CaseloadQuery, now: datetime) -> dict[str, Any]:
+    """Return the query clauses selecting open cases that raise the requested alert."""
+    open_statuses = {"$in": [CaseStatus.OPENED.value, CaseStatus.IN_PROGRESS.value]}
+    if query.alert is Alert.NOT_CONTACTED:
+        cutoff = subtract_working_days(now, query.first_contact_days)
+        return {"status": open_statuses, "last_contact_at": None, "opened_at": {"$lt": cutoff}}
+    cutoff = no_contact_cutoff(now, query.no_contact_days)
+    return {"status": open_statuses, "last_activity_at": {"$lt": cutoff}}
+
+
+class MongoPurger:
+    """Deletes records past their purge date; backs up the TTL indexes, which a server may lag."""
+
+    def __init__(self, collections: IntakeCollections) -> None:
+        self._c = collections
+
+    async def purge(self, now: datetime) -> dict[str, int]:
+        """Delete expired records and return the counts."""
+        counts: dict[str, int] = {}
+        for name, collection in (
+            ("cases", self._c.cases),
+            ("requests", self._c.requests),
+            ("beneficiaries", self._c.beneficiaries),
+        ):
+            result = await collection.delete_many({"purge_at": {"$lte": now}})
+            counts[name] = result.deleted_count
+        return counts

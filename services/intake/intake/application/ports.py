@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
+from intake.domain.alerts import Alert
 from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
 from jalon_shared.events.envelope import Event
+from jalon_shared.events.vocabulary import CaseStatus, ServiceLevel
 
 T = TypeVar("T")
 
@@ -28,7 +32,12 @@ class IntakeTransaction(Protocol):
     ) -> list[Beneficiary]: ...
     async def save_beneficiary(self, beneficiary: Beneficiary) -> None: ...
 
+    async def delete_beneficiary(self, beneficiary_id: UUID) -> None: ...
+
     async def save_request(self, request: CepRequest) -> None: ...
+    async def requests_of(self, beneficiary_id: UUID) -> list[CepRequest]: ...
+    async def delete_requests_of(self, beneficiary_id: UUID) -> int: ...
+    async def cases_of(self, beneficiary_id: UUID) -> list[Case]: ...
     async def open_case_of(self, beneficiary_id: UUID) -> Case | None: ...
 
     async def case(self, case_id: UUID) -> Case | None: ...
@@ -40,6 +49,34 @@ class IntakeTransaction(Protocol):
     async def adjust_open_cases(self, counsellor_id: str, delta: int) -> None: ...
 
     def emit(self, event: Event) -> None: ...
+
+
+class CaseloadQuery(BaseModel):
+    """Filters, sort and page of a caseload request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: CaseStatus | None = None
+    service_level: ServiceLevel | None = None
+    site: str | None = None
+    alert: Alert | None = None
+    sort: Literal["opened_at", "last_contact_at", "next_appointment_at"] = "opened_at"
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0
+    no_contact_days: int = 30
+    first_contact_days: int = 5
+
+
+class IntakeQueries(Protocol):
+    """Read-only queries outside any transaction."""
+
+    async def caseload(
+        self, counsellor_id: str, query: CaseloadQuery, now: datetime
+    ) -> list[Case]: ...
+    async def case(self, case_id: UUID) -> Case | None: ...
+    async def beneficiary_names(self, ids: list[UUID]) -> dict[UUID, str]: ...
+    async def counsellors(self, region: str) -> list[Counsellor]: ...
 
 
 class UnitOfWork(Protocol):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from intake.domain.retention import CLOSED_CASE_RETENTION
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
     CaseStatus,
@@ -44,6 +46,7 @@ class Beneficiary(BaseModel):
     preferred_channel: ContactChannel
     languages: tuple[str, ...] = ()
     created_at: datetime
+    purge_at: datetime | None = None
 
 
 class CepRequest(BaseModel):
@@ -65,6 +68,7 @@ class CepRequest(BaseModel):
     submitted_at: datetime
     duplicate_of: UUID | None = None
     case_id: UUID | None = None
+    purge_at: datetime | None = None
 
 
 class HistoryEntry(BaseModel):
@@ -95,9 +99,51 @@ class Case(BaseModel):
     closed_at: datetime | None = None
     close_reason: CloseReason | None = None
     last_contact_at: datetime | None = None
+    #: The last contact, or the opening while there was none: what "silent since" is measured on.
+    last_activity_at: datetime | None = None
+    #: Booked appointments not yet held or cancelled, by appointment id.
+    appointments: dict[str, datetime] = Field(default_factory=dict)
+    #: Derived from appointments and stored, so caseloads can sort on it.
     next_appointment_at: datetime | None = None
-    pending_signatures: int = 0
+    #: Documents sent for signature and not yet signed or declined.
+    pending_documents: list[str] = Field(default_factory=list)
+    purge_at: datetime | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Derive the activity date of a case loaded or created without one."""
+        if self.last_activity_at is None:
+            self.last_activity_at = self.last_contact_at or self.opened_at
+
+    @property
+    def pending_signature(self) -> bool:
+        """Return whether a summary waits for the beneficiary's signature."""
+        return bool(self.pending_documents)
+
+    def appointment_booked(self, appointment_id: str, starts_at: datetime) -> None:
+        """Track a booked (or moved) appointment."""
+        self.appointments[appointment_id] = starts_at
+        self._refresh_next_appointment()
+
+    def appointment_ended(self, appointment_id: str, *, held_at: datetime | None) -> None:
+        """Forget an appointment that was cancelled, or held (which is a contact)."""
+        self.appointments.pop(appointment_id, None)
+        self._refresh_next_appointment()
+        if held_at is not None:
+            self.record_contact(held_at)
+
+    def _refresh_next_appointment(self) -> None:
+        self.next_appointment_at = min(self.appointments.values(), default=None)
+
+    def signature_requested(self, document_id: str) -> None:
+        """Note a summary sent for signature."""
+        if document_id not in self.pending_documents:
+            self.pending_documents.append(document_id)
+
+    def signature_settled(self, document_id: str) -> None:
+        """Note a summary signed or declined."""
+        if document_id in self.pending_documents:
+            self.pending_documents.remove(document_id)
 
     def reassign(self, to_counsellor_id: str, by: str, at: datetime) -> str | None:
         """Hand the case over, keeping the history; return the previous owner."""
@@ -135,6 +181,7 @@ class Case(BaseModel):
         """Note a contact with the beneficiary; the first one starts the path."""
         if self.last_contact_at is None or at > self.last_contact_at:
             self.last_contact_at = at
+            self.last_activity_at = at
         if self.status is CaseStatus.OPENED:
             self.status = CaseStatus.IN_PROGRESS
 
@@ -145,6 +192,7 @@ class Case(BaseModel):
         self.status = CaseStatus.CLOSED
         self.closed_at = at
         self.close_reason = reason
+        self.purge_at = at + CLOSED_CASE_RETENTION
         self.history.append(HistoryEntry(at=at, action="closed", by=by, detail=reason.value))
         return max(0, (at - self.opened_at).days)
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import structlog
 from fastapi import FastAPI
 
-from intake.adapters.mongo import IntakeCollections, MongoUnitOfWork
+from intake.adapters.mongo import (
+    IntakeCollections,
+    MongoIntakeQueries,
+    MongoIntakeTransaction,
+    MongoPurger,
+    MongoUnitOfWork,
+)
+from intake.application.purge_expired import purge_expired
+from intake.application.track_case_activity import track_case_activity
 from intake.entrypoints.http import IntakeDeps, build_router
 from jalon_shared.events import topics
-from jalon_shared.events.envelope import utc_now
+from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.intake import (
     BeneficiaryErased,
     CaseClosed,
@@ -18,8 +29,14 @@ from jalon_shared.events.intake import (
     RequestSubmitted,
     ServiceLevelChanged,
 )
+from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+#: TTL indexes purge on their own; the sweep also covers servers whose TTL monitor lags.
+RETENTION_SWEEP_SECONDS = 3600
 
 
 class IntakeSettings(ServiceSettings):
@@ -34,6 +51,20 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     infra = Infrastructure.build(settings)
     collections = IntakeCollections(infra.database)
     uow = MongoUnitOfWork(infra.client, collections, infra.outbox, infra.relay)
+    purger = MongoPurger(collections)
+
+    async def on_activity(event: Event, session: Session) -> None:
+        # Runs inside the consumer's transaction, next to its processed-event marker.
+        await track_case_activity(event, MongoIntakeTransaction(collections, session))
+
+    infra.consume("intake.case-activity", [topics.APPOINTMENT, topics.DOCUMENT], on_activity)
+
+    async def sweep_retention() -> None:
+        while True:
+            purged = await purge_expired(purger, utc_now)
+            log.info("retention sweep done", **purged)
+            await asyncio.sleep(RETENTION_SWEEP_SECONDS)
+
     infra.document_publications(
         {
             topics.INTAKE_REQUEST: [RequestSubmitted],
@@ -46,9 +77,14 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         infra,
         title="Jalon intake",
         description="CEP requests, triage, cases and caseload assignment.",
-        routers=[build_router(IntakeDeps(uow=uow, clock=utc_now))],
+        routers=[
+            build_router(
+                IntakeDeps(uow=uow, queries=MongoIntakeQueries(collections), clock=utc_now)
+            )
+        ],
         verifier=verifier_from(settings),
         on_startup=[collections.ensure_indexes],
+        background=[sweep_retention],
     )
 
 

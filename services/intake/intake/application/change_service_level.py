@@ -1,0 +1,47 @@
+"""Use case: the counsellor requalifies a case's service level."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from intake.application.access import actor
+from intake.application.manage_case import load_for_change
+from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
+from intake.domain.model import Case
+from jalon_shared.auth import Principal
+from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.intake import ServiceLevelChanged
+from jalon_shared.events.vocabulary import ServiceLevel
+
+
+async def change_service_level(
+    case_id: UUID,
+    level: ServiceLevel,
+    *,
+    principal: Principal,
+    uow: UnitOfWork,
+    clock: Clock,
+    meta: EventMeta,
+) -> Case:
+    """Change the level and announce it for reporting per level."""
+
+    async def work(tx: IntakeTransaction) -> Case:
+        case = await load_for_change(tx, case_id, principal)
+        now = clock()
+        previous = case.change_level(level, actor(principal), now)
+        await tx.save_case(case)
+        tx.emit(
+            ServiceLevelChanged(
+                **meta.envelope(),
+                occurred_at=now,
+                case_id=case.case_id,
+                beneficiary_id=case.beneficiary_id,
+                previous_level=previous,
+                service_level=level,
+                region=case.region,
+                site=case.site,
+            )
+        )
+        return case
+
+    return await uow.run(work)

@@ -1,0 +1,52 @@
+"""Use case: close a case with a reason; reporting gets the path duration and type."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from intake.application.access import actor
+from intake.application.manage_case import load_for_change
+from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
+from intake.domain.model import Case
+from jalon_shared.auth import Principal
+from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.intake import CaseClosed
+from jalon_shared.events.vocabulary import CloseReason
+
+
+async def close_case(
+    case_id: UUID,
+    reason: CloseReason,
+    *,
+    principal: Principal,
+    uow: UnitOfWork,
+    clock: Clock,
+    meta: EventMeta,
+) -> Case:
+    """Close the case, free its counsellor's slot and announce the closing."""
+
+    async def work(tx: IntakeTransaction) -> Case:
+        case = await load_for_change(tx, case_id, principal)
+        now = clock()
+        path_days = case.close(reason, actor(principal), now)
+        await tx.save_case(case)
+        if case.counsellor_id is not None:
+            await tx.adjust_open_cases(case.counsellor_id, -1)
+        tx.emit(
+            CaseClosed(
+                **meta.envelope(),
+                occurred_at=now,
+                case_id=case.case_id,
+                beneficiary_id=case.beneficiary_id,
+                counsellor_id=case.counsellor_id,
+                region=case.region,
+                site=case.site,
+                csp=case.csp,
+                service_level=case.service_level,
+                reason=reason,
+                path_days=path_days,
+            )
+        )
+        return case
+
+    return await uow.run(work)

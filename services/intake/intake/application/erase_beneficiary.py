@@ -1,0 +1,66 @@
+"""Use case: erase a beneficiary (GDPR), and tell every service to do the same."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from intake.application.errors import ForbiddenError, NotFoundError
+from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
+from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.intake import BeneficiaryErased, CaseClosed
+from jalon_shared.events.vocabulary import CaseStatus, CloseReason
+
+
+async def erase_beneficiary(
+    beneficiary_id: UUID,
+    *,
+    erased_by: str,
+    uow: UnitOfWork,
+    clock: Clock,
+    meta: EventMeta,
+    region: str | None = None,
+) -> int:
+    """Delete personal data, close open cases and keep cases only as anonymous stubs."""
+
+    async def work(tx: IntakeTransaction) -> int:
+        beneficiary = await tx.beneficiary(beneficiary_id)
+        cases = await tx.cases_of(beneficiary_id)
+        if beneficiary is None and not cases:
+            raise NotFoundError("no data held about this beneficiary")
+        if region is not None and any(case.region != region for case in cases):
+            raise ForbiddenError("the beneficiary is followed outside your region")
+        now = clock()
+        for case in cases:
+            if case.status is not CaseStatus.CLOSED:
+                path_days = case.close(CloseReason.BENEFICIARY_WITHDREW, erased_by, now)
+                if case.counsellor_id is not None:
+                    await tx.adjust_open_cases(case.counsellor_id, -1)
+                tx.emit(
+                    CaseClosed(
+                        **meta.envelope(),
+                        occurred_at=now,
+                        case_id=case.case_id,
+                        beneficiary_id=beneficiary_id,
+                        counsellor_id=case.counsellor_id,
+                        region=case.region,
+                        site=case.site,
+                        csp=case.csp,
+                        service_level=case.service_level,
+                        reason=CloseReason.BENEFICIARY_WITHDREW,
+                        path_days=path_days,
+                    )
+                )
+            # The stub keeps counts and history for the counsellor, with no link to the person.
+            case.beneficiary_id = uuid4()
+            case.appointments.clear()
+            case.next_appointment_at = None
+            case.pending_documents.clear()
+            await tx.save_case(case)
+        await tx.delete_requests_of(beneficiary_id)
+        await tx.delete_beneficiary(beneficiary_id)
+        tx.emit(
+            BeneficiaryErased(**meta.envelope(), occurred_at=now, beneficiary_id=beneficiary_id)
+        )
+        return len(cases)
+
+    return await uow.run(work)

@@ -1,0 +1,56 @@
+"""Use case: hand a case over to another counsellor of the region, keeping its history."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from intake.application.access import actor
+from intake.application.errors import NotFoundError
+from intake.application.manage_case import load_for_change
+from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
+from intake.domain.model import Case, DomainError
+from jalon_shared.auth import Principal
+from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.intake import CaseReassigned
+
+
+async def reassign_case(
+    case_id: UUID,
+    to_counsellor_id: str,
+    *,
+    principal: Principal,
+    uow: UnitOfWork,
+    clock: Clock,
+    meta: EventMeta,
+) -> Case:
+    """Move the case to the new counsellor and both caseload counts with it."""
+
+    async def work(tx: IntakeTransaction) -> Case:
+        case = await load_for_change(tx, case_id, principal)
+        target = await tx.counsellor(to_counsellor_id)
+        if target is None or not target.active:
+            raise NotFoundError("unknown or inactive counsellor")
+        if target.region != case.region:
+            raise DomainError("the counsellor works in another region")
+        now = clock()
+        previous = case.reassign(target.counsellor_id, actor(principal), now)
+        await tx.save_case(case)
+        if previous is not None:
+            await tx.adjust_open_cases(previous, -1)
+        await tx.adjust_open_cases(target.counsellor_id, +1)
+        tx.emit(
+            CaseReassigned(
+                **meta.envelope(),
+                occurred_at=now,
+                case_id=case.case_id,
+                beneficiary_id=case.beneficiary_id,
+                from_counsellor_id=previous,
+                to_counsellor_id=target.counsellor_id,
+                reassigned_by=actor(principal),
+                region=case.region,
+                site=case.site,
+            )
+        )
+        return case
+
+    return await uow.run(work, serialize_on=f"assign:{principal.region or ''}")

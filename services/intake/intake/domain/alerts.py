@@ -1,0 +1,54 @@
+"""Caseload alerts: silent cases and new requests not contacted in time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from intake.domain.model import Case
+from jalon_shared.events.vocabulary import CaseStatus
+
+
+class Alert(StrEnum):
+    """Why a case needs the counsellor's attention."""
+
+    NO_CONTACT = "no_contact"
+    NOT_CONTACTED = "not_contacted"
+
+
+def is_working_day(moment: datetime) -> bool:
+    """Return whether the day is Monday to Friday."""
+    return moment.weekday() < 5
+
+
+def subtract_working_days(moment: datetime, days: int) -> datetime:
+    """Return the moment that lies the given number of working days before."""
+    result = moment
+    remaining = days
+    while remaining > 0:
+        result -= timedelta(days=1)
+        if is_working_day(result):
+            remaining -= 1
+    return result
+
+
+def no_contact_cutoff(now: datetime, days: int) -> datetime:
+    """Return the last-contact time before which an open case is silent."""
+    return now - timedelta(days=days)
+
+
+def alerts_for(
+    case: Case, now: datetime, *, no_contact_days: int, first_contact_days: int
+) -> list[Alert]:
+    """Return the alerts a case raises now."""
+    if case.status is CaseStatus.CLOSED:
+        return []
+    alerts: list[Alert] = []
+    if case.last_contact_at is None:
+        if case.opened_at < subtract_working_days(now, first_contact_days):
+            alerts.append(Alert.NOT_CONTACTED)
+        if case.opened_at < no_contact_cutoff(now, no_contact_days):
+            alerts.append(Alert.NO_CONTACT)
+    elif case.last_contact_at < no_contact_cutoff(now, no_contact_days):
+        alerts.append(Alert.NO_CONTACT)
+    return alerts
