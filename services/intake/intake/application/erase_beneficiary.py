@@ -51,10 +51,7 @@ async def erase_beneficiary(
                     )
                 )
             # The stub keeps counts and history for the counsellor, with no link to the person.
-            case.beneficiary_id = uuid4()
-            case.appointments.clear()
-            case.next_appointment_at = None
-            case.pending_documents.clear()
+            case.forget_beneficiary(uuid4())
             await tx.save_case(case)
         await tx.delete_requests_of(beneficiary_id)
         await tx.delete_beneficiary(beneficiary_id)

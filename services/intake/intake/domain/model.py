@@ -185,6 +185,18 @@ class Case(BaseModel):
         if self.status is CaseStatus.OPENED:
             self.status = CaseStatus.IN_PROGRESS
 
+    def forget_beneficiary(self, stub_id: UUID) -> None:
+        """Cut every link to the person, keeping an anonymous stub of the path."""
+        person = str(self.beneficiary_id)
+        self.beneficiary_id = stub_id
+        self.appointments.clear()
+        self.next_appointment_at = None
+        self.pending_documents.clear()
+        self.history = [
+            entry.model_copy(update={"by": "beneficiary"}) if person in entry.by else entry
+            for entry in self.history
+        ]
+
     def close(self, reason: CloseReason, by: str, at: datetime) -> int:
         """Close the case and return the path duration in days."""
         if self.status is CaseStatus.CLOSED:

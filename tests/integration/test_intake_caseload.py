@@ -1,0 +1,317 @@
+"""Intake as the front door and the counsellor's caseload tool, on real Kafka and MongoDB."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from intake.adapters.mongo import IntakeCollections, MongoPurger
+from intake.application.purge_expired import purge_expired
+from jalon_shared.auth import Role
+from jalon_shared.devstack import EmbeddedKafka
+from jalon_shared.events.appointment import AppointmentBooked
+from jalon_shared.events.document import DocumentSubmittedForSignature
+from jalon_shared.events.envelope import Event, utc_now
+from jalon_shared.events.vocabulary import Modality
+from tests.integration.conftest import RunningService
+from tests.support import Keys, eventually, intake_payload
+
+
+def new_region() -> str:
+    return f"r{uuid.uuid4().hex[:8]}"
+
+
+async def add_counsellor(
+    intake: RunningService, keys: Keys, region: str, cid: str, site: str, capacity: int
+) -> None:
+    body = {"counsellor_id": cid, "region": region, "site": site, "capacity": capacity}
+    manager = keys.headers("m-1", Role.MANAGER, region=region)
+    response = await intake.http.put(f"/counsellors/{cid}", json=body, headers=manager)
+    assert response.status_code == 200, response.text
+
+
+async def submit(intake: RunningService, keys: Keys, **fields: Any) -> dict[str, Any]:
+    response = await intake.http.post(
+        "/requests",
+        json=intake_payload(**fields),
+        headers=keys.headers(str(uuid.uuid4()), Role.BENEFICIARY),
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def publish(kafka: EmbeddedKafka, *events: Event) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(
+                event.TOPIC, event.to_json_bytes(), key=event.key().encode()
+            )
+    finally:
+        await producer.stop()
+
+
+async def test_ten_requests_across_two_sites_are_spread_by_capacity(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = new_region()
+    for cid, site, capacity in (("a", "rennes", 2), ("b", "rennes", 3), ("c", "brest", 5)):
+        await add_counsellor(intake, keys, region, f"{cid}-{region}", site, capacity)
+    given: Counter[str] = Counter()
+    for i in range(10):
+        site = "rennes" if i < 5 else "brest"
+        given[(await submit(intake, keys, region=region, site=site))["counsellor_id"]] += 1
+    assert given == {f"a-{region}": 2, f"b-{region}": 3, f"c-{region}": 5}
+    manager = keys.headers("m-1", Role.MANAGER, region=region)
+    listed = (await intake.http.get("/counsellors", headers=manager)).json()
+    assert {c["counsellor_id"]: c["open_cases"] for c in listed} == dict(given)
+    # Everyone is full: the next case opens unassigned rather than overloading anyone.
+    waiting = await submit(intake, keys, region=region, site="rennes")
+    assert waiting["counsellor_id"] is None
+    assert waiting["case_id"] is not None
+
+
+async def test_reassignment_keeps_history_and_shows_the_new_owner(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = new_region()
+    await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 5)
+    case_id = (await submit(intake, keys, region=region))["case_id"]
+    await add_counsellor(intake, keys, region, f"b-{region}", "rennes", 5)
+    manager = keys.headers("m-1", Role.MANAGER, region=region)
+    moved = await intake.http.post(
+        f"/cases/{case_id}/reassign", json={"to_counsellor_id": f"b-{region}"}, headers=manager
+    )
+    assert moved.status_code == 200, moved.text
+    new_owner = keys.headers(f"b-{region}", Role.COUNSELLOR, region=region)
+    case = (await intake.http.get(f"/cases/{case_id}", headers=new_owner)).json()
+    assert case["counsellor_id"] == f"b-{region}"
+    assert [h["action"] for h in case["history"]] == ["opened", "reassigned"]
+    assert case["history"][1]["detail"] == f"from a-{region}"
+    old_owner = keys.headers(f"a-{region}", Role.COUNSELLOR, region=region)
+    assert (await intake.http.get(f"/cases/{case_id}", headers=old_owner)).status_code == 403
+    caseload = (await intake.http.get("/caseload", headers=new_owner)).json()
+    assert [item["case_id"] for item in caseload] == [case_id]
+    elsewhere = keys.headers("m-9", Role.MANAGER, region="elsewhere")
+    refused = await intake.http.post(
+        f"/cases/{case_id}/reassign", json={"to_counsellor_id": f"a-{region}"}, headers=elsewhere
+    )
+    assert refused.status_code == 403
+    unknown = await intake.http.post(
+        f"/cases/{case_id}/reassign", json={"to_counsellor_id": "nobody"}, headers=manager
+    )
+    assert unknown.status_code == 404
+
+
+async def test_counsellor_a_cannot_read_counsellor_b_case(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = new_region()
+    await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 1)
+    await add_counsellor(intake, keys, region, f"b-{region}", "rennes", 1)
+    first = await submit(intake, keys, region=region)
+    second = await submit(intake, keys, region=region)
+    owners = {first["counsellor_id"]: first["case_id"], second["counsellor_id"]: second["case_id"]}
+    a = keys.headers(f"a-{region}", Role.COUNSELLOR, region=region)
+    assert (await intake.http.get(f"/cases/{owners[f'b-{region}']}", headers=a)).status_code == 403
+    assert (await intake.http.get(f"/cases/{owners[f'a-{region}']}", headers=a)).status_code == 200
+    closing = await intake.http.post(
+        f"/cases/{owners[f'b-{region}']}/close", json={"reason": "other"}, headers=a
+    )
+    assert closing.status_code == 403
+    assert (
+        await intake.http.get("/caseload", headers=keys.headers("m", Role.MANAGER, region))
+    ).status_code == 403
+
+
+async def test_a_duplicate_request_is_flagged_not_doubled(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = new_region()
+    await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 10)
+    email = f"dup.{uuid.uuid4().hex[:8]}@example.org"
+    first = await submit(intake, keys, region=region, email=email, phone="06 11 22 33 44")
+    again = await submit(intake, keys, region=region, email=email.upper())
+    by_phone = await submit(intake, keys, region=region, phone="+33 6 11 22 33 44")
+    assert not first["flagged_duplicate"]
+    for duplicate in (again, by_phone):
+        assert duplicate["flagged_duplicate"]
+        assert duplicate["duplicate_of"] == first["request_id"]
+        assert duplicate["case_id"] == first["case_id"]
+    assert await intake.db["cases"].count_documents({"region": region}) == 1
+    assert await intake.db["requests"].count_documents({"region": region}) == 3
+
+
+async def test_caseload_filters_sorts_and_tracks_other_services(
+    intake: RunningService, keys: Keys, kafka: EmbeddedKafka
+) -> None:
+    region = new_region()
+    cid = f"a-{region}"
+    await add_counsellor(intake, keys, region, cid, "rennes", 10)
+    await add_counsellor(intake, keys, region, f"b-{region}", "brest", 10)
+    cases = [(await submit(intake, keys, region=region))["case_id"] for _ in range(3)]
+    brest_case = (await submit(intake, keys, region=region, site="brest"))["case_id"]
+    me = keys.headers(cid, Role.COUNSELLOR, region=region)
+    mine = (await intake.http.get("/caseload?order=asc", headers=me)).json()
+    assert [item["case_id"] for item in mine] == cases
+    assert brest_case not in [item["case_id"] for item in mine]
+    assert all(item["beneficiary_name"] == "Camille Martin" for item in mine)
+
+    soon = utc_now() + timedelta(days=2)
+    booked = AppointmentBooked(
+        correlation_id="t",
+        producer="appointment",
+        appointment_id=uuid.uuid4(),
+        case_id=uuid.UUID(cases[1]),
+        beneficiary_id=uuid.UUID(mine[1]["beneficiary_id"]),
+        counsellor_id=cid,
+        starts_at=soon,
+        modality=Modality.VIDEO,
+    )
+    signing = DocumentSubmittedForSignature(
+        correlation_id="t",
+        producer="document_signature",
+        document_id=uuid.uuid4(),
+        case_id=uuid.UUID(cases[2]),
+        beneficiary_id=uuid.UUID(mine[2]["beneficiary_id"]),
+    )
+    await publish(kafka, booked, signing)
+
+    async def tracked() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = (
+            await intake.http.get("/caseload?sort=next_appointment_at", headers=me)
+        ).json()
+        by_id = {item["case_id"]: item for item in items}
+        done = by_id[cases[1]]["next_appointment_at"] and by_id[cases[2]]["pending_signature"]
+        return items if done else None
+
+    items = await eventually(tracked)
+    assert items[0]["case_id"] == cases[1]
+    limited = (await intake.http.get("/caseload?limit=1&offset=1&order=asc", headers=me)).json()
+    assert [item["case_id"] for item in limited] == [cases[1]]
+    assert (await intake.http.get("/caseload?status=closed", headers=me)).json() == []
+    assert (await intake.http.get("/caseload?limit=0", headers=me)).status_code == 422
+    alerts = (await intake.http.get("/caseload/alerts?first_contact_days=1", headers=me)).json()
+    assert alerts == {"no_contact": [], "not_contacted": []}  # all opened just now
+
+
+async def test_closing_a_case_reaches_reporting(
+    intake: RunningService, reporting: RunningService, keys: Keys
+) -> None:
+    region = new_region()
+    cid = f"a-{region}"
+    await add_counsellor(intake, keys, region, cid, "rennes", 10)
+    case_id = (await submit(intake, keys, region=region))["case_id"]
+    me = keys.headers(cid, Role.COUNSELLOR, region=region)
+    level = await intake.http.post(
+        f"/cases/{case_id}/service-level",
+        json={"service_level": "accompagnement_personnalise"},
+        headers=me,
+    )
+    assert level.status_code == 200
+    closed = await intake.http.post(
+        f"/cases/{case_id}/close", json={"reason": "path_completed"}, headers=me
+    )
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "closed"
+    again = await intake.http.post(f"/cases/{case_id}/close", json={"reason": "other"}, headers=me)
+    assert again.status_code == 409
+    assert "already closed" in again.json()["detail"]
+
+    async def reported() -> bool:
+        fact = await reporting.db["case_facts"].find_one({"_id": uuid.UUID(case_id)})
+        return bool(fact and fact.get("status") == "closed")
+
+    await eventually(reported)
+    fact = await reporting.db["case_facts"].find_one({"_id": uuid.UUID(case_id)})
+    assert fact is not None
+    assert fact["path_days"] == 0
+    assert fact["service_level"] == "accompagnement_personnalise"
+    counsellor = await intake.db["counsellors"].find_one({"_id": cid})
+    assert counsellor is not None
+    assert counsellor["open_cases"] == 0
+
+
+async def test_export_then_erasure_leaves_no_personal_field(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = new_region()
+    await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 10)
+    beneficiary_id = str(uuid.uuid4())
+    me = keys.headers(beneficiary_id, Role.BENEFICIARY)
+    marker = uuid.uuid4().hex[:10]
+    personal = {
+        "first_name": f"Prenom{marker}",
+        "last_name": f"Nom{marker}",
+        "email": f"erase.{marker}@example.org",
+        "phone": "+33 7 00 00 00 00",
+        "need": f"besoin {marker}",
+        "availability": f"dispo {marker}",
+    }
+    response = await intake.http.post(
+        "/requests", json=intake_payload(region=region, **personal), headers=me
+    )
+    assert response.status_code == 201
+    case_id = response.json()["case_id"]
+    exported = (await intake.http.get("/me/export", headers=me)).json()
+    assert exported["beneficiary"]["email"] == personal["email"]
+    assert [r["need"] for r in exported["requests"]] == [personal["need"]]
+    assert [c["case_id"] for c in exported["cases"]] == [case_id]
+
+    erased = await intake.http.delete("/me", headers=me)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["cases_anonymised"] == 1
+    needles = [marker, "+33700000000", beneficiary_id]
+    for name in await intake.db.list_collection_names():
+        async for doc in intake.db[name].find({}):
+            text = repr(doc)
+            for needle in needles:
+                if name == "outbox":  # events carry ids only; the erasure event names the id
+                    assert marker not in text
+                    continue
+                assert needle not in text, (name, needle)
+    assert (await intake.http.get("/me/export", headers=me)).status_code == 404
+    erasure_events = await intake.db["outbox"].count_documents(
+        {"event_type": "intake.beneficiary_erased", "key": beneficiary_id}
+    )
+    assert erasure_events == 1
+    counsellor = await intake.db["counsellors"].find_one({"_id": f"a-{region}"})
+    assert counsellor is not None
+    assert counsellor["open_cases"] == 0
+
+
+async def test_a_manager_erases_only_beneficiaries_of_their_region(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = new_region()
+    await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 10)
+    beneficiary_id = (await submit(intake, keys, region=region))["beneficiary_id"]
+    elsewhere = keys.headers("m-9", Role.MANAGER, region="elsewhere")
+    url = f"/beneficiaries/{beneficiary_id}"
+    assert (await intake.http.delete(url, headers=elsewhere)).status_code == 403
+    assert await intake.db["beneficiaries"].count_documents({"_id": uuid.UUID(beneficiary_id)}) == 1
+    manager = keys.headers("m-1", Role.MANAGER, region=region)
+    assert (await intake.http.delete(url, headers=manager)).status_code == 200
+    assert await intake.db["beneficiaries"].count_documents({"_id": uuid.UUID(beneficiary_id)}) == 0
+    assert (await intake.http.delete(url, headers=manager)).status_code == 404
+
+
+async def test_retention_purges_records_past_their_date(intake: RunningService) -> None:
+    past, future = utc_now() - timedelta(days=1), utc_now() + timedelta(days=1)
+    keep, drop = uuid.uuid4(), uuid.uuid4()
+    await intake.db["cases"].insert_many(
+        [{"_id": drop, "purge_at": past}, {"_id": keep, "purge_at": future}]
+    )
+    purged = await purge_expired(MongoPurger(IntakeCollections(intake.db)), utc_now)
+    assert purged["cases"] >= 1
+    assert await intake.db["cases"].count_documents({"_id": drop}) == 0
+    assert await intake.db["cases"].count_documents({"_id": keep}) == 1
+    await intake.db["cases"].delete_one({"_id": keep})
+    indexes = await intake.db["cases"].index_information()
+    assert indexes["retention"]["expireAfterSeconds"] == 0

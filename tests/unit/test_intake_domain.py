@@ -1,0 +1,136 @@
+"""Intake's pure rules: assignment, alerts on working days, and the case lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from intake.domain.alerts import Alert, alerts_for, subtract_working_days
+from intake.domain.assignment import choose_counsellor
+from intake.domain.contact import normalise_email, normalise_phone
+from intake.domain.model import Case, Counsellor, DomainError
+from intake.domain.retention import CLOSED_CASE_RETENTION
+from jalon_shared.events.vocabulary import CaseStatus, CloseReason, Csp, ServiceLevel
+
+MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
+def counsellor(cid: str, site: str, capacity: int, **kw: object) -> Counsellor:
+    return Counsellor(counsellor_id=cid, region="bretagne", site=site, capacity=capacity, **kw)  # type: ignore[arg-type]
+
+
+def new_case(opened_at: datetime = MONDAY) -> Case:
+    return Case(
+        case_id=uuid.uuid4(),
+        request_id=uuid.uuid4(),
+        beneficiary_id=uuid.uuid4(),
+        counsellor_id="c-1",
+        region="bretagne",
+        site="rennes",
+        csp=Csp.EMPLOYE,
+        service_level=ServiceLevel.ACCUEIL_INDIVIDUALISE,
+        opened_at=opened_at,
+    )
+
+
+def test_cases_spread_in_proportion_to_capacity_and_fill_the_site_first() -> None:
+    staff = [
+        counsellor("a", "rennes", 2),
+        counsellor("b", "rennes", 4),
+        counsellor("c", "brest", 3),
+    ]
+    given: Counter[str] = Counter()
+    for _ in range(6):
+        chosen = choose_counsellor(staff, region="bretagne", site="rennes")
+        assert chosen is not None
+        chosen.open_cases += 1
+        given[chosen.counsellor_id] += 1
+    assert given == {"a": 2, "b": 4}
+    overflow = choose_counsellor(staff, region="bretagne", site="rennes")
+    assert overflow is not None
+    assert overflow.counsellor_id == "c"  # the site is full: another site of the region
+
+
+def test_languages_and_skills_break_ties_and_full_regions_leave_cases_waiting() -> None:
+    staff = [
+        counsellor("a", "rennes", 5, skills=("vae",)),
+        counsellor("b", "rennes", 5, languages=("br",)),
+    ]
+    chosen = choose_counsellor(staff, region="bretagne", site="rennes", wanted_languages=["br"])
+    assert chosen is not None
+    assert chosen.counsellor_id == "b"
+    chosen = choose_counsellor(staff, region="bretagne", site="rennes", wanted_skills=["vae"])
+    assert chosen is not None
+    assert chosen.counsellor_id == "a"
+    full = [counsellor("a", "rennes", 0), counsellor("x", "rennes", 9, active=False)]
+    assert choose_counsellor(full, region="bretagne", site="rennes") is None
+    assert choose_counsellor(staff, region="normandie", site="caen") is None
+
+
+def test_working_days_skip_weekends() -> None:
+    assert subtract_working_days(MONDAY, 1) == MONDAY - timedelta(days=3)  # previous Friday
+    assert subtract_working_days(MONDAY, 5) == MONDAY - timedelta(days=7)
+    assert subtract_working_days(MONDAY + timedelta(days=2), 2) == MONDAY
+
+
+def test_alerts_for_uncontacted_and_silent_cases() -> None:
+    case = new_case(opened_at=MONDAY)
+    friday_after_next = MONDAY + timedelta(days=11)
+    assert (
+        alerts_for(case, MONDAY + timedelta(days=4), no_contact_days=30, first_contact_days=5) == []
+    )
+    assert alerts_for(case, friday_after_next, no_contact_days=30, first_contact_days=5) == [
+        Alert.NOT_CONTACTED
+    ]
+    case.record_contact(MONDAY + timedelta(days=1))
+    assert case.status is CaseStatus.IN_PROGRESS
+    assert alerts_for(case, friday_after_next, no_contact_days=30, first_contact_days=5) == []
+    later = MONDAY + timedelta(days=40)
+    assert alerts_for(case, later, no_contact_days=30, first_contact_days=5) == [Alert.NO_CONTACT]
+    case.close(CloseReason.PATH_COMPLETED, "c-1", later)
+    assert alerts_for(case, later, no_contact_days=30, first_contact_days=5) == []
+
+
+def test_case_lifecycle_rules_and_history() -> None:
+    case = new_case()
+    assert case.reassign("c-2", "manager:m-1", MONDAY) == "c-1"
+    with pytest.raises(DomainError, match="already assigned"):
+        case.reassign("c-2", "manager:m-1", MONDAY)
+    assert case.change_level(ServiceLevel.ACCOMPAGNEMENT_PERSONNALISE, "c-2", MONDAY) is (
+        ServiceLevel.ACCUEIL_INDIVIDUALISE
+    )
+    with pytest.raises(DomainError, match="already has"):
+        case.change_level(ServiceLevel.ACCOMPAGNEMENT_PERSONNALISE, "c-2", MONDAY)
+    closed_at = MONDAY + timedelta(days=45)
+    assert case.close(CloseReason.PATH_COMPLETED, "c-2", closed_at) == 45
+    assert case.purge_at == closed_at + CLOSED_CASE_RETENTION
+    with pytest.raises(DomainError, match="closed"):
+        case.reassign("c-3", "manager:m-1", closed_at)
+    assert [h.action for h in case.history] == ["reassigned", "level_changed", "closed"]
+
+
+def test_next_appointment_and_pending_signature_follow_activity() -> None:
+    case = new_case()
+    case.appointment_booked("a1", MONDAY + timedelta(days=7))
+    case.appointment_booked("a2", MONDAY + timedelta(days=2))
+    assert case.next_appointment_at == MONDAY + timedelta(days=2)
+    case.appointment_ended("a2", held_at=MONDAY + timedelta(days=2))
+    assert case.next_appointment_at == MONDAY + timedelta(days=7)
+    assert case.last_contact_at == MONDAY + timedelta(days=2)
+    case.appointment_ended("a1", held_at=None)
+    assert case.next_appointment_at is None
+    case.signature_requested("d1")
+    case.signature_requested("d1")
+    assert case.pending_signature
+    case.signature_settled("d1")
+    assert not case.pending_signature
+
+
+def test_contact_details_are_normalised_for_duplicate_detection() -> None:
+    assert normalise_email("  Lea.Petit@Example.ORG ") == "lea.petit@example.org"
+    assert normalise_phone("06 12 34 56 78") == "+33612345678"
+    assert normalise_phone("0033 6 12 34 56 78") == "+33612345678"
+    assert normalise_phone(None) is None
