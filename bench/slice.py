@@ -5,34 +5,19 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from jalon_shared.auth import Role, TokenIssuer, generate_key_pair
-from jalon_shared.devrun import Service, service_env
-from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo, free_port
-from jalon_shared.events.topics import PARTITIONS
-from jalon_shared.messaging.broker import ensure_topics
-from jalon_shared.mongo import Collection, create_client
-from jalon_shared.settings import KafkaSettings, MongoSettings
+from bench.stack import embedded_stack, percentile
+from jalon_shared.auth import Role
+from jalon_shared.mongo import Collection
 
-# Two counsellors of capacity 1,000 take every case of the run.
-REQUESTS = min(2000, int(os.environ.get("JALON_BENCH_REQUESTS", "2000")))
+REQUESTS = int(os.environ.get("JALON_BENCH_REQUESTS", "2000"))
 CONCURRENCY = int(os.environ.get("JALON_BENCH_CONCURRENCY", "32"))
 LATENCY_REQUESTS = 200
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Return the p-th percentile (nearest rank) of values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
 def body(region: str, i: int) -> dict[str, Any]:
@@ -109,78 +94,35 @@ async def phase(
 
 async def run() -> dict[str, float]:
     """Run the slice benchmark on a private embedded stack and return its figures."""
-    work = Path(tempfile.mkdtemp(prefix="jalon-bench-"))
-    private_pem, public_pem = generate_key_pair()
-    (work / "private.pem").write_text(private_pem, encoding="utf-8")
-    (work / "public.pem").write_text(public_pem, encoding="utf-8")
-    issuer = TokenIssuer(private_pem, issuer="jalon-web", audience="jalon")
-    mongo = EmbeddedMongo(log_path=work / "secantus.log")
-    kafka = EmbeddedKafka(log_path=work / "tansu.log")
-    processes: list[subprocess.Popen[bytes]] = []
-    mongo.start()
-    kafka.start()
-    client = create_client(MongoSettings(uri=mongo.uri))
-    try:
-        await ensure_topics(KafkaSettings(bootstrap_servers=kafka.bootstrap), PARTITIONS)
-        intake, reporting = Service("intake", free_port()), Service("reporting", free_port())
-        for service in (intake, reporting):
-            env = service_env(service, kafka, mongo, work / "public.pem", work / "private.pem")
-            env["JALON_LOG_LEVEL"] = "WARNING"
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", service.module],
-                    env=env,
-                    stdout=(work / f"{service.module}.log").open("ab"),
-                    stderr=subprocess.STDOUT,
-                )
+    async with (
+        embedded_stack(["intake", "reporting"]) as stack,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        region = "bench"
+        manager = stack.headers("bench", Role.MANAGER, region=region)
+        # Four counsellors of capacity 1,000 take every case of both phases.
+        for cid, site in (("r1", "rennes"), ("r2", "rennes"), ("b1", "brest"), ("b2", "brest")):
+            response = await http.put(
+                stack.url("intake", f"/counsellors/c-{cid}"),
+                json={
+                    "counsellor_id": f"c-{cid}",
+                    "region": region,
+                    "site": site,
+                    "capacity": 1000,
+                },
+                headers=manager,
             )
-        async with httpx.AsyncClient(timeout=30) as http:
-            for service in (intake, reporting):
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        if (await http.get(f"http://127.0.0.1:{service.port}/readyz")).is_success:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{service.module} not ready")
-                    await asyncio.sleep(0.2)
-            region = "bench"
-            manager = issuer.mint("bench", Role.MANAGER, region=region)
-            for site, n in (("rennes", 1), ("brest", 1)):
-                response = await http.put(
-                    f"http://127.0.0.1:{intake.port}/counsellors/c-{site}-{n}",
-                    json={
-                        "counsellor_id": f"c-{site}-{n}",
-                        "region": region,
-                        "site": site,
-                        "capacity": 1000,
-                    },
-                    headers={"Authorization": f"Bearer {manager}"},
-                )
-                response.raise_for_status()
-
-            facts = client["jalon_reporting"]["request_facts"]
-            token = issuer.mint("bench", Role.MANAGER, region=region)
-            headers = {"Authorization": f"Bearer {token}"}
-            url = f"http://127.0.0.1:{intake.port}/requests"
-            # One request at a time shows the path's own latency; a loaded run its throughput.
-            unloaded = await phase(http, facts, url, headers, region, LATENCY_REQUESTS, 1, 0)
-            loaded = await phase(
-                http, facts, url, headers, region, REQUESTS, CONCURRENCY, LATENCY_REQUESTS
-            )
-        figures = {f"unloaded_{k}": v for k, v in unloaded.items()}
-        figures |= {f"loaded_{k}": v for k, v in loaded.items()}
-        figures["ratio_loaded_to_unloaded_e2e_p50"] = (
-            loaded["end_to_end_p50_ms"] / unloaded["end_to_end_p50_ms"]
+            response.raise_for_status()
+        facts = stack.mongo["jalon_reporting"]["request_facts"]
+        url = stack.url("intake", "/requests")
+        # One request at a time shows the path's own latency; a loaded run its throughput.
+        unloaded = await phase(http, facts, url, manager, region, LATENCY_REQUESTS, 1, 0)
+        loaded = await phase(
+            http, facts, url, manager, region, REQUESTS, CONCURRENCY, LATENCY_REQUESTS
         )
-        return figures
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
-        await client.close()
-        kafka.stop()
-        mongo.stop()
+    figures = {f"unloaded_{k}": v for k, v in unloaded.items()}
+    figures |= {f"loaded_{k}": v for k, v in loaded.items()}
+    figures["ratio_loaded_to_unloaded_e2e_p50"] = (
+        loaded["end_to_end_p50_ms"] / unloaded["end_to_end_p50_ms"]
+    )
+    return figures

@@ -1,0 +1,101 @@
+"""A private embedded stack with real service processes, for benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from jalon_shared.auth import Role, TokenIssuer, generate_key_pair
+from jalon_shared.devrun import Service, service_env
+from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo, free_port
+from jalon_shared.events.topics import PARTITIONS
+from jalon_shared.messaging.broker import ensure_topics
+from jalon_shared.mongo import Client, create_client
+from jalon_shared.settings import KafkaSettings, MongoSettings
+
+
+@dataclass
+class Stack:
+    """Running services, a token issuer and a client on their MongoDB."""
+
+    ports: dict[str, int]
+    issuer: TokenIssuer
+    mongo: Client
+
+    def url(self, service: str, path: str) -> str:
+        """Return the URL of a path on a service."""
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def headers(self, sub: str, role: Role, region: str | None = None) -> dict[str, str]:
+        """Return a bearer header for the identity."""
+        return {"Authorization": f"Bearer {self.issuer.mint(sub, role, region=region)}"}
+
+
+@asynccontextmanager
+async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
+    """Start Tansu, SecantusDB and the given services as processes; stop them all after."""
+    work = Path(tempfile.mkdtemp(prefix="jalon-bench-"))
+    private_pem, public_pem = generate_key_pair()
+    (work / "private.pem").write_text(private_pem, encoding="utf-8")
+    (work / "public.pem").write_text(public_pem, encoding="utf-8")
+    mongo = EmbeddedMongo(log_path=work / "secantus.log")
+    kafka = EmbeddedKafka(log_path=work / "tansu.log")
+    processes: list[subprocess.Popen[bytes]] = []
+    mongo.start()
+    kafka.start()
+    client = create_client(MongoSettings(uri=mongo.uri))
+    try:
+        await ensure_topics(KafkaSettings(bootstrap_servers=kafka.bootstrap), PARTITIONS)
+        services = [Service(module, free_port()) for module in modules]
+        for service in services:
+            env = service_env(service, kafka, mongo, work / "public.pem", work / "private.pem")
+            env["JALON_LOG_LEVEL"] = "WARNING"
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", service.module],
+                    env=env,
+                    stdout=(work / f"{service.module}.log").open("ab"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        async with httpx.AsyncClient(timeout=5) as http:
+            for service in services:
+                await wait_ready(http, service)
+        issuer = TokenIssuer(private_pem, issuer="jalon-web", audience="jalon")
+        yield Stack({s.module: s.port for s in services}, issuer, client)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+        await client.close()
+        kafka.stop()
+        mongo.stop()
+
+
+async def wait_ready(http: httpx.AsyncClient, service: Service, timeout: float = 60) -> None:
+    """Wait until a service's /readyz answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if (await http.get(f"http://127.0.0.1:{service.port}/readyz")).is_success:
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"{service.module} not ready after {timeout}s")
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Return the p-th percentile (nearest rank) of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
