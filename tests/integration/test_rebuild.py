@@ -39,6 +39,9 @@ async def test_reporting_rebuilds_from_the_outbox_history(
     republish = await intake.http.post("/admin/outbox/republish", json={}, headers=operator)
     assert republish.status_code == 200
     assert republish.json()["queued"] >= 10
-    await eventually(five)
     cases = reporting.db["case_facts"]
-    assert await cases.count_documents({"region": region}) == 5
+
+    async def rebuilt() -> bool:
+        return await five() and await cases.count_documents({"region": region}) == 5
+
+    await eventually(rebuilt, timeout=60)
