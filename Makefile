@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint typecheck unit integration bench format clean
+.PHONY: install install-browser run test lint typecheck unit integration e2e bench format clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -18,6 +18,11 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard s
 	@touch $@
 
 install: $(VENV)/.synced
+
+# Debian's Chromium and its driver for the page tests; never a downloaded browser.
+install-browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
 
 run: install
 	$(BIN)/python -m jalon_shared.devrun
@@ -35,7 +40,10 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration -q
 
-test: lint typecheck
+e2e: install install-browser
+	$(BIN)/pytest tests/e2e -q
+
+test: lint typecheck install-browser
 	$(BIN)/pytest -q
 
 bench: install

@@ -1,0 +1,1 @@
+"""Jalon web front: sign-in and the pages of the three personas."""

@@ -1,0 +1,1 @@
+"""Account store, service clients and the mailer."""

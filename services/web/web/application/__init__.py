@@ -1,0 +1,1 @@
+"""Use cases of the web front, one file each."""

@@ -1,0 +1,1 @@
+"""Accounts and sign-in rules; credentials only, never domain data."""

@@ -1,0 +1,136 @@
+"""The three personas' pages, driven in headless Chromium against real servers."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from jalon_shared.auth import Role
+from tests.e2e.conftest import WebStack
+from tests.support import Keys
+
+T = TypeVar("T")
+SCREENSHOTS = Path(tempfile.gettempdir()) / "jalon-e2e"
+SCREENSHOTS.mkdir(exist_ok=True)
+
+
+async def in_browser(action: Callable[[], T]) -> T:
+    """Drive the (blocking) browser off the loop that serves the pages."""
+    return await asyncio.to_thread(action)
+
+
+def sign_in_staff(driver: webdriver.Chrome, url: str, account: str) -> None:
+    driver.get(url)
+    driver.find_element(By.ID, "account_id").send_keys(account)
+    driver.find_element(By.ID, "password").send_keys("jalon-demo")
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/login'] button").click()
+
+
+async def test_beneficiary_counsellor_and_manager_paths(
+    web_stack: WebStack, browser: webdriver.Chrome, keys: Keys
+) -> None:
+    base = web_stack.base_url
+    # The demo counsellors exist in intake as make run seeds them.
+    async with httpx.AsyncClient() as http:
+        manager = keys.headers("seed", Role.MANAGER, region="bretagne")
+        body = {
+            "counsellor_id": "c-camille-bernard",
+            "region": "bretagne",
+            "site": "rennes",
+            "capacity": 30,
+        }
+        seeded = await http.put(
+            f"{web_stack.intake_url}/counsellors/c-camille-bernard", json=body, headers=manager
+        )
+        assert seeded.status_code == 200
+    email = f"e2e.{uuid.uuid4().hex[:8]}@example.org"
+
+    def beneficiary_path() -> tuple[str, str]:
+        browser.get(f"{base}/beneficiary")
+        browser.find_element(By.ID, "email").send_keys(email)
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/code'] button").click()
+        code = browser.find_element(By.CSS_SELECTOR, "#dev-code strong").text
+        browser.find_element(By.ID, "code").send_keys(code)
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/verify'] button").click()
+        browser.save_screenshot(str(SCREENSHOTS / "beneficiary-signed-in.png"))
+        browser.find_element(By.ID, "first_name").send_keys("Inès")
+        browser.find_element(By.ID, "last_name").send_keys("Moreau")
+        Select(browser.find_element(By.ID, "csp")).select_by_value("ouvrier")
+        browser.find_element(By.CSS_SELECTOR, "input[name='topics'][value='vae']").click()
+        browser.find_element(By.CSS_SELECTOR, "input[name='modalities'][value='phone']").click()
+        browser.find_element(By.CSS_SELECTOR, "input[name='consent']").click()
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/request'] button").click()
+        browser.save_screenshot(str(SCREENSHOTS / "beneficiary-submitted.png"))
+        outcome = browser.find_element(By.ID, "outcome").text
+        browser.save_screenshot(str(SCREENSHOTS / "beneficiary.png"))
+        browser.find_element(By.CSS_SELECTOR, "header form button").click()
+        return outcome, browser.current_url
+
+    outcome, after_logout = await in_browser(beneficiary_path)
+    assert "Votre demande est enregistrée" in outcome
+    assert "Un conseiller vous a été attribué" in outcome
+    assert after_logout == f"{base}/"
+
+    def counsellor_path() -> tuple[str, int, str]:
+        sign_in_staff(browser, f"{base}/counsellor", "c-camille-bernard")
+        table = browser.find_element(By.ID, "caseload").text
+        browser.find_element(By.LINK_TEXT, "Inès Moreau").click()
+        history = browser.find_element(By.ID, "history").text
+        browser.get(f"{base}/manager")
+        refused = browser.find_element(By.CSS_SELECTOR, "p.error").text
+        browser.find_element(By.CSS_SELECTOR, "header form button").click()
+        return table, len(history.splitlines()), refused
+
+    table, history_lines, refused = await in_browser(counsellor_path)
+    assert "Inès Moreau" in table
+    assert history_lines == 1
+    assert "pas accessible" in refused
+
+    def manager_path() -> str:
+        sign_in_staff(browser, f"{base}/manager", "m-anne-durand")
+        text = browser.find_element(By.ID, "activity").text
+        deadline = time.monotonic() + 15
+        while "< 5" not in text and time.monotonic() < deadline:
+            # Reporting is eventually consistent: reload until the request has arrived.
+            time.sleep(0.3)
+            browser.refresh()
+            text = browser.find_element(By.ID, "activity").text
+        browser.save_screenshot(str(SCREENSHOTS / "manager.png"))
+        return text
+
+    activity = await in_browser(manager_path)
+    assert "Demandes" in activity
+    assert "< 5" in activity  # one request in this fresh region view: suppressed
+
+
+async def test_a_wrong_password_and_a_wrong_code_are_refused(
+    web_stack: WebStack, browser: webdriver.Chrome
+) -> None:
+    base = web_stack.base_url
+
+    def attempts() -> tuple[str, str]:
+        browser.get(f"{base}/counsellor")
+        browser.find_element(By.ID, "account_id").send_keys("c-camille-bernard")
+        browser.find_element(By.ID, "password").send_keys("wrong")
+        browser.find_element(By.CSS_SELECTOR, "form button").click()
+        password_error = browser.find_element(By.CSS_SELECTOR, "p.error").text
+        browser.get(f"{base}/beneficiary")
+        browser.find_element(By.ID, "email").send_keys("someone@example.org")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/code'] button").click()
+        browser.find_element(By.ID, "code").send_keys("000000")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/verify'] button").click()
+        return password_error, browser.find_element(By.CSS_SELECTOR, "p.error").text
+
+    password_error, code_error = await in_browser(attempts)
+    assert "incorrect" in password_error
+    assert "incorrect ou expiré" in code_error
