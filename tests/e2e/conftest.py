@@ -17,7 +17,9 @@ from selenium.webdriver.chrome.service import Service
 
 from intake.entrypoints.main import build_app as build_intake
 from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo, free_port
-from jalon_shared.settings import ServiceSettings
+from jalon_shared.events.topics import PARTITIONS
+from jalon_shared.messaging.broker import ensure_topics
+from jalon_shared.settings import KafkaSettings, ServiceSettings
 from reporting.entrypoints.main import build_app as build_reporting
 from tests.support import Keys, service_settings
 from web.entrypoints.main import WebOptions, WebSettings
@@ -54,10 +56,21 @@ async def serve_app(app: FastAPI, port: int, stack: AsyncExitStack) -> None:
 
 
 @pytest.fixture(scope="session")
+async def e2e_kafka() -> AsyncIterator[EmbeddedKafka]:
+    """Run a broker of its own, so these services' consumer groups meet no twin."""
+    broker = EmbeddedKafka()
+    broker.start()
+    await ensure_topics(KafkaSettings(bootstrap_servers=broker.bootstrap), PARTITIONS)
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
 async def web_stack(
-    kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys
+    e2e_kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys
 ) -> AsyncIterator[WebStack]:
     """Run intake, reporting and the web front as real HTTP servers."""
+    kafka = e2e_kafka
     ports = {"intake": free_port(), "reporting": free_port(), "web": free_port()}
 
     def settings(name: str) -> ServiceSettings:
