@@ -118,6 +118,22 @@ def generate_key_pair() -> tuple[str, str]:
     return private, public
 
 
+def may_access_case(
+    principal: Principal, *, beneficiary_id: object, counsellor_id: str | None, region: str
+) -> bool:
+    """Apply the case rules: own case, own caseload, own region, or a service."""
+    match principal.role:
+        case Role.BENEFICIARY:
+            return principal.sub == str(beneficiary_id)
+        case Role.COUNSELLOR:
+            return counsellor_id is not None and principal.sub == counsellor_id
+        case Role.MANAGER:
+            return principal.region == region
+        case Role.SERVICE:
+            return True
+    return False
+
+
 async def current_principal(request: Request) -> Principal:
     """Return the verified caller, or answer 401."""
     header = request.headers.get("authorization", "")

@@ -12,7 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict
 
-from jalon_shared.auth import CurrentPrincipal, Principal, Role
+from jalon_shared.auth import CurrentPrincipal, Principal, may_access_case
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
 from jalon_shared.events.intake import (
@@ -44,17 +44,13 @@ class CaseEntry(BaseModel):
 
 
 def may_access(principal: Principal, case: CaseEntry) -> bool:
-    """Apply the access rules: own case, own caseload, own region, or a service."""
-    match principal.role:
-        case Role.BENEFICIARY:
-            return principal.sub == str(case.beneficiary_id)
-        case Role.COUNSELLOR:
-            return case.counsellor_id is not None and principal.sub == case.counsellor_id
-        case Role.MANAGER:
-            return principal.region == case.region
-        case Role.SERVICE:
-            return True
-    return False
+    """Return whether the caller may act on the case."""
+    return may_access_case(
+        principal,
+        beneficiary_id=case.beneficiary_id,
+        counsellor_id=case.counsellor_id,
+        region=case.region,
+    )
 
 
 class Directory:

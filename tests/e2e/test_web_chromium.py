@@ -13,7 +13,8 @@ from typing import TypeVar
 import httpx
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from jalon_shared.auth import Role
 from tests.e2e.conftest import WebStack
@@ -74,6 +75,7 @@ async def test_beneficiary_counsellor_and_manager_paths(
         outcome = browser.find_element(By.ID, "outcome").text
         browser.save_screenshot(str(SCREENSHOTS / "beneficiary.png"))
         browser.find_element(By.CSS_SELECTOR, "header form button").click()
+        WebDriverWait(browser, 10).until(expected_conditions.url_to_be(f"{base}/"))
         return outcome, browser.current_url
 
     outcome, after_logout = await in_browser(beneficiary_path)
@@ -89,6 +91,7 @@ async def test_beneficiary_counsellor_and_manager_paths(
         browser.get(f"{base}/manager")
         refused = browser.find_element(By.CSS_SELECTOR, "p.error").text
         browser.find_element(By.CSS_SELECTOR, "header form button").click()
+        WebDriverWait(browser, 10).until(expected_conditions.url_to_be(f"{base}/"))
         return table, len(history.splitlines()), refused
 
     table, history_lines, refused = await in_browser(counsellor_path)

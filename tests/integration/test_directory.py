@@ -67,10 +67,12 @@ async def test_case_access_follows_intake_and_honours_erasure(
     url = f"/cases/{case_id}/access"
 
     async def copied() -> bool:
-        return await service.db["directory_cases"].count_documents({"_id": uuid.UUID(case_id)}) == 1
+        # Staff and case events travel on different topics: wait for both copies.
+        cases = await service.db["directory_cases"].count_documents({"_id": uuid.UUID(case_id)})
+        staff = await service.db["directory_counsellors"].count_documents({"_id": owner})
+        return cases == 1 and staff == 1
 
     await eventually(copied)
-    assert await service.db["directory_counsellors"].count_documents({"_id": owner}) == 1
     as_owner = await service.http.get(url, headers=keys.headers(owner, Role.COUNSELLOR, region))
     assert as_owner.status_code == 200
     assert as_owner.json()["counsellor_id"] == owner

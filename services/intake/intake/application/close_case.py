@@ -5,12 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from intake.application.access import actor
-from intake.application.manage_case import load_for_change
+from intake.application.manage_case import case_closed, load_for_change
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.model import Case
 from jalon_shared.auth import Principal
 from jalon_shared.events.envelope import EventMeta
-from jalon_shared.events.intake import CaseClosed
 from jalon_shared.events.vocabulary import CloseReason
 
 
@@ -32,21 +31,7 @@ async def close_case(
         await tx.save_case(case)
         if case.counsellor_id is not None:
             await tx.adjust_open_cases(case.counsellor_id, -1)
-        tx.emit(
-            CaseClosed(
-                **meta.envelope(),
-                occurred_at=now,
-                case_id=case.case_id,
-                beneficiary_id=case.beneficiary_id,
-                counsellor_id=case.counsellor_id,
-                region=case.region,
-                site=case.site,
-                csp=case.csp,
-                service_level=case.service_level,
-                reason=reason,
-                path_days=path_days,
-            )
-        )
+        tx.emit(case_closed(case, meta=meta, at=now, reason=reason, path_days=path_days))
         return case
 
     return await uow.run(work)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from intake.application.errors import ForbiddenError, NotFoundError
+from intake.application.manage_case import case_closed
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from jalon_shared.events.envelope import EventMeta
-from jalon_shared.events.intake import BeneficiaryErased, CaseClosed
+from jalon_shared.events.intake import BeneficiaryErased
 from jalon_shared.events.vocabulary import CaseStatus, CloseReason
 
 
@@ -36,16 +37,10 @@ async def erase_beneficiary(
                 if case.counsellor_id is not None:
                     await tx.adjust_open_cases(case.counsellor_id, -1)
                 tx.emit(
-                    CaseClosed(
-                        **meta.envelope(),
-                        occurred_at=now,
-                        case_id=case.case_id,
-                        beneficiary_id=beneficiary_id,
-                        counsellor_id=case.counsellor_id,
-                        region=case.region,
-                        site=case.site,
-                        csp=case.csp,
-                        service_level=case.service_level,
+                    case_closed(
+                        case,
+                        meta=meta,
+                        at=now,
                         reason=CloseReason.BENEFICIARY_WITHDREW,
                         path_days=path_days,
                     )

@@ -1,7 +1,8 @@
-"""Shared step of the case-changing use cases: load the case and check the caller."""
+"""Shared steps of the case-changing use cases: load and check, and announce a closing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from intake.application.access import may_manage
@@ -9,6 +10,9 @@ from intake.application.errors import ForbiddenError, NotFoundError
 from intake.application.ports import IntakeTransaction
 from intake.domain.model import Case
 from jalon_shared.auth import Principal
+from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.intake import CaseClosed
+from jalon_shared.events.vocabulary import CloseReason
 
 
 async def load_for_change(tx: IntakeTransaction, case_id: UUID, principal: Principal) -> Case:
@@ -19,3 +23,22 @@ async def load_for_change(tx: IntakeTransaction, case_id: UUID, principal: Princ
     if not may_manage(principal, case):
         raise ForbiddenError("not your case")
     return case
+
+
+def case_closed(
+    case: Case, *, meta: EventMeta, at: datetime, reason: CloseReason, path_days: int
+) -> CaseClosed:
+    """Return the event announcing a case's closing, with its path duration and level."""
+    return CaseClosed(
+        **meta.envelope(),
+        occurred_at=at,
+        case_id=case.case_id,
+        beneficiary_id=case.beneficiary_id,
+        counsellor_id=case.counsellor_id,
+        region=case.region,
+        site=case.site,
+        csp=case.csp,
+        service_level=case.service_level,
+        reason=reason,
+        path_days=path_days,
+    )
