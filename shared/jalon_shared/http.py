@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, status
@@ -142,8 +141,3 @@ def install_common(app: FastAPI, *, max_body_bytes: int = 2 * 1024 * 1024) -> No
     async def unhandled(_: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", error_type=type(exc).__name__, exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
-
-
-def problem(status_code: int, detail: str, **extra: Any) -> JSONResponse:
-    """Return a JSON error with a reason."""
-    return JSONResponse({"detail": detail, **extra}, status_code=status_code)

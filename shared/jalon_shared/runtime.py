@@ -89,7 +89,6 @@ class Infrastructure:
         name: str,
         topic_names: Sequence[str],
         handler: EventHandler,
-        accepts: Callable[[Event], bool] = lambda _: True,
     ) -> IdempotentConsumer:
         """Register an idempotent consumer group on the given topics."""
         consumer = IdempotentConsumer(
@@ -99,7 +98,6 @@ class Infrastructure:
             handler,
             DeadLetters(self.producer, self.database, name),
             self.settings.consumer,
-            accepts=accepts,
         )
         subscribe(self.broker, consumer, topic_names, self.settings.kafka)
         self.consumers.append(consumer)

@@ -17,6 +17,9 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from jalon_shared.auth import Role
+from jalon_shared.devstack import EmbeddedMongo
+from jalon_shared.mongo import create_client
+from jalon_shared.settings import MongoSettings
 from tests.e2e.conftest import WebStack
 from tests.support import Keys
 
@@ -137,3 +140,39 @@ async def test_a_wrong_password_and_a_wrong_code_are_refused(
     password_error, code_error = await in_browser(attempts)
     assert "incorrect" in password_error
     assert "incorrect ou expiré" in code_error
+
+
+async def test_a_beneficiary_erases_their_data_from_their_space(
+    web_stack: WebStack, browser: webdriver.Chrome, mongo: EmbeddedMongo
+) -> None:
+    base = web_stack.base_url
+    email = f"erase.{uuid.uuid4().hex[:8]}@example.org"
+
+    def erase() -> str:
+        browser.get(f"{base}/beneficiary")
+        browser.find_element(By.ID, "email").send_keys(email)
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/code'] button").click()
+        code = browser.find_element(By.CSS_SELECTOR, "#dev-code strong").text
+        browser.find_element(By.ID, "code").send_keys(code)
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/verify'] button").click()
+        browser.find_element(By.ID, "first_name").send_keys("Zoé")
+        browser.find_element(By.ID, "last_name").send_keys("Garnier")
+        browser.find_element(By.CSS_SELECTOR, "input[name='consent']").click()
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/request'] button").click()
+        browser.find_element(By.ID, "outcome")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/erase'] button").click()
+        WebDriverWait(browser, 5).until(expected_conditions.alert_is_present()).accept()
+        return browser.find_element(By.CSS_SELECTOR, "p.notice").text
+
+    assert "effacées" in await in_browser(erase)
+    client = create_client(MongoSettings(uri=mongo.uri))
+    try:
+        names = [n for n in await client.list_database_names() if n.startswith("t_")]
+        for name in names:
+            for collection in await client[name].list_collection_names():
+                found = await client[name][collection].count_documents(
+                    {"$or": [{"_id": email}, {"email": email}]}
+                )
+                assert found == 0, (name, collection)
+    finally:
+        await client.close()

@@ -11,7 +11,6 @@ import pytest
 from pydantic import ValidationError
 
 from jalon_shared.events import topics
-from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.intake import BeneficiaryErased, CaseOpened
 from jalon_shared.events.registry import EVENT_TYPES, UnknownEventError, parse_event
 from jalon_shared.events.vocabulary import Csp, ServiceLevel
@@ -94,12 +93,3 @@ def test_an_old_version_is_upcast_before_validation() -> None:
 def test_malformed_messages_raise_value_errors(raw: bytes, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_event(raw)
-
-
-def test_reactions_carry_the_correlation_and_name_their_cause() -> None:
-    cause = case_opened()
-    meta = EventMeta.caused_by(cause, producer="appointment")
-    reaction = BeneficiaryErased(**meta.envelope(), beneficiary_id=cause.beneficiary_id)
-    assert reaction.correlation_id == cause.correlation_id
-    assert reaction.causation_id == str(cause.event_id)
-    assert reaction.producer == "appointment"

@@ -41,6 +41,9 @@ class MemoryAccounts:
     async def save_beneficiary(self, account: BeneficiaryAccount) -> None:
         self.beneficiaries[account.email] = account
 
+    async def delete_beneficiary(self, email: str) -> None:
+        self.beneficiaries.pop(email, None)
+
     async def save_code(self, code: SignInCode) -> None:
         self.codes[code.email] = code
 

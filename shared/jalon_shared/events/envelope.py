@@ -59,15 +59,6 @@ class EventMeta(BaseModel):
     causation_id: str | None = None
     producer: str
 
-    @classmethod
-    def caused_by(cls, event: Event, producer: str) -> EventMeta:
-        """Return the envelope for events a consumer emits in reaction to an event."""
-        return cls(
-            correlation_id=event.correlation_id,
-            causation_id=str(event.event_id),
-            producer=producer,
-        )
-
     def envelope(self) -> dict[str, Any]:
         """Return the fields to spread into a new event."""
         return {

@@ -39,7 +39,6 @@ class Outcome(StrEnum):
 
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
-    IGNORED = "ignored"
     DEAD_LETTERED = "dead_lettered"
 
 
@@ -123,8 +122,6 @@ class IdempotentConsumer:
         handler: EventHandler,
         dead_letters: DeadLetters,
         settings: ConsumerSettings,
-        *,
-        accepts: Callable[[Event], bool] = lambda _: True,
     ) -> None:
         self.name = name
         self._client = client
@@ -132,7 +129,6 @@ class IdempotentConsumer:
         self._handler = handler
         self._dead_letters = dead_letters
         self._settings = settings
-        self._accepts = accepts
 
     async def ensure_indexes(self, retention: timedelta) -> None:
         """Create the unique processed-event index and its retention TTL."""
@@ -166,8 +162,6 @@ class IdempotentConsumer:
             event_type=event.event_type,
             consumer=self.name,
         ):
-            if not self._accepts(event):
-                return Outcome.IGNORED
             return await self._apply_with_retries(event, delivery)
 
     async def _apply_with_retries(self, event: Event, delivery: Delivery) -> Outcome:

@@ -272,6 +272,10 @@ def build_router(deps: WebDeps) -> APIRouter:
             await deps.intake.call("DELETE", "/me", token_of(request))
         except ServiceError as exc:
             return await beneficiary_home(request, principal, error=explain(exc))
+        # The sign-in account holds the email too: erasure forgets it here as well.
+        account = await deps.accounts.beneficiary_by_id(UUID(principal.sub))
+        if account is not None:
+            await deps.accounts.delete_beneficiary(account.email)
         response = page(
             request, "message.html", "Données effacées", notice="Vos données ont été effacées."
         )
