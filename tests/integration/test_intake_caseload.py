@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from intake.adapters.mongo import IntakeCollections, MongoPurger
 from intake.application.purge_expired import purge_expired
+from intake.domain.retention import CLOSED_CASE_RETENTION, DUPLICATE_REQUEST_RETENTION
 from jalon_shared.auth import Role
 from jalon_shared.devstack import EmbeddedKafka
 from jalon_shared.events.appointment import AppointmentBooked
@@ -146,6 +147,13 @@ async def test_a_duplicate_request_is_flagged_not_doubled(
         assert duplicate["case_id"] == first["case_id"]
     assert await intake.db["cases"].count_documents({"region": region}) == 1
     assert await intake.db["requests"].count_documents({"region": region}) == 3
+    # Flagged duplicates are only kept for review.
+    flagged = await intake.db["requests"].find({"duplicate_of": {"$ne": None}}).to_list()
+    flagged = [r for r in flagged if r["region"] == region]
+    assert len(flagged) == 2
+    for request in flagged:
+        kept = request["purge_at"] - request["submitted_at"]
+        assert kept == DUPLICATE_REQUEST_RETENTION
 
 
 async def test_caseload_filters_sorts_and_tracks_other_services(
@@ -236,6 +244,16 @@ async def test_closing_a_case_reaches_reporting(
     counsellor = await intake.db["counsellors"].find_one({"_id": cid})
     assert counsellor is not None
     assert counsellor["open_cases"] == 0
+    # The retention clock runs for the case, its request and its now idle beneficiary.
+    case = await intake.db["cases"].find_one({"_id": uuid.UUID(case_id)})
+    assert case is not None
+    assert case["purge_at"] == case["closed_at"] + CLOSED_CASE_RETENTION
+    request = await intake.db["requests"].find_one({"case_id": uuid.UUID(case_id)})
+    assert request is not None
+    assert request["purge_at"] == case["purge_at"]
+    beneficiary = await intake.db["beneficiaries"].find_one({"_id": case["beneficiary_id"]})
+    assert beneficiary is not None
+    assert beneficiary["purge_at"] == case["purge_at"]
 
 
 async def test_export_then_erasure_leaves_no_personal_field(

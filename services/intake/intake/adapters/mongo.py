@@ -59,6 +59,7 @@ class IntakeCollections:
         await self.beneficiaries.create_index("email")
         await self.beneficiaries.create_index("phone", sparse=True)
         await self.requests.create_index("beneficiary_id")
+        await self.requests.create_index("case_id")
         await self.cases.create_index([("beneficiary_id", ASCENDING), ("status", ASCENDING)])
         for sort_field in ("opened_at", "last_contact_at", "next_appointment_at"):
             await self.cases.create_index(
@@ -115,6 +116,12 @@ class MongoIntakeTransaction:
             {"beneficiary_id": beneficiary_id}, session=self._s
         ).to_list()
         return [r for r in (from_document(CepRequest, d) for d in docs) if r is not None]
+
+    async def schedule_request_purge(self, case_id: UUID, at: datetime) -> None:
+        """Give every request of a case its purge date."""
+        await self._c.requests.update_many(
+            {"case_id": case_id, "purge_at": None}, {"$set": {"purge_at": at}}, session=self._s
+        )
 
     async def delete_requests_of(self, beneficiary_id: UUID) -> int:
         """Delete every request of a beneficiary."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from intake.application.access import actor
-from intake.application.manage_case import case_closed, load_for_change
+from intake.application.manage_case import case_closed, load_for_change, schedule_purge
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.model import Case
 from jalon_shared.auth import Principal
@@ -31,6 +31,7 @@ async def close_case(
         await tx.save_case(case)
         if case.counsellor_id is not None:
             await tx.adjust_open_cases(case.counsellor_id, -1)
+        await schedule_purge(tx, case)
         tx.emit(case_closed(case, meta=meta, at=now, reason=reason, path_days=path_days))
         return case
 

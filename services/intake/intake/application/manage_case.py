@@ -42,3 +42,16 @@ def case_closed(
         reason=reason,
         path_days=path_days,
     )
+
+
+async def schedule_purge(tx: IntakeTransaction, case: Case) -> None:
+    """Start the retention clock of a closed case's requests, and of its beneficiary if idle."""
+    if case.purge_at is None:
+        return
+    await tx.schedule_request_purge(case.case_id, case.purge_at)
+    if await tx.open_case_of(case.beneficiary_id) is not None:
+        return
+    beneficiary = await tx.beneficiary(case.beneficiary_id)
+    if beneficiary is not None:
+        beneficiary.purge_at = case.purge_at
+        await tx.save_beneficiary(beneficiary)

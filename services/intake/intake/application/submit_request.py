@@ -10,6 +10,7 @@ from intake.domain.assignment import choose_counsellor
 from intake.domain.commands import SubmitRequest
 from intake.domain.contact import normalise_email, normalise_phone
 from intake.domain.model import Beneficiary, Case, CepRequest, Consent, HistoryEntry
+from intake.domain.retention import DUPLICATE_REQUEST_RETENTION
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.intake import CaseOpened, RequestSubmitted
 
@@ -56,6 +57,10 @@ async def submit_request(
                 created_at=now,
             )
             await tx.save_beneficiary(beneficiary)
+        elif beneficiary.purge_at is not None:
+            # A returning beneficiary is no longer due for purging.
+            beneficiary.purge_at = None
+            await tx.save_beneficiary(beneficiary)
 
         # A request from someone who already has an open case (same person, or same
         # contact details) is kept and flagged for the counsellor, never opened twice.
@@ -82,6 +87,7 @@ async def submit_request(
             submitted_at=now,
             duplicate_of=existing_case.request_id if existing_case else None,
             case_id=existing_case.case_id if existing_case else None,
+            purge_at=now + DUPLICATE_REQUEST_RETENTION if existing_case else None,
         )
         submitted = RequestSubmitted(
             **meta.envelope(),
