@@ -59,7 +59,7 @@ async def test_beneficiary_counsellor_and_manager_paths(
         assert seeded.status_code == 200
     email = f"e2e.{uuid.uuid4().hex[:8]}@example.org"
 
-    def beneficiary_path() -> tuple[str, str]:
+    def beneficiary_path() -> tuple[str, str, str]:
         browser.get(f"{base}/beneficiary")
         browser.find_element(By.ID, "email").send_keys(email)
         browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/code'] button").click()
@@ -72,16 +72,25 @@ async def test_beneficiary_counsellor_and_manager_paths(
         Select(browser.find_element(By.ID, "csp")).select_by_value("ouvrier")
         browser.find_element(By.CSS_SELECTOR, "input[name='topics'][value='vae']").click()
         browser.find_element(By.CSS_SELECTOR, "input[name='modalities'][value='phone']").click()
+        browser.find_element(By.CSS_SELECTOR, "input[name='languages'][value='fr']").click()
+        Select(browser.find_element(By.ID, "service_level")).select_by_value(
+            "accompagnement_personnalise"
+        )
         browser.find_element(By.CSS_SELECTOR, "input[name='consent']").click()
         browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/request'] button").click()
         browser.save_screenshot(str(SCREENSHOTS / "beneficiary-submitted.png"))
         outcome = browser.find_element(By.ID, "outcome").text
         browser.save_screenshot(str(SCREENSHOTS / "beneficiary.png"))
+        # The outcome stays on the space after a reload, read back from intake.
+        browser.get(f"{base}/beneficiary")
+        my_cases = browser.find_element(By.ID, "my-cases").text
         browser.find_element(By.CSS_SELECTOR, "header form button").click()
         WebDriverWait(browser, 10).until(expected_conditions.url_to_be(f"{base}/"))
-        return outcome, browser.current_url
+        return outcome, my_cases, browser.current_url
 
-    outcome, after_logout = await in_browser(beneficiary_path)
+    outcome, my_cases, after_logout = await in_browser(beneficiary_path)
+    assert "Accompagnement personnalisé" in my_cases
+    assert "attribué" in my_cases
     assert "Votre demande est enregistrée" in outcome
     assert "Un conseiller vous a été attribué" in outcome
     assert after_logout == f"{base}/"
@@ -160,8 +169,12 @@ async def test_a_beneficiary_erases_their_data_from_their_space(
         browser.find_element(By.CSS_SELECTOR, "input[name='consent']").click()
         browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/request'] button").click()
         browser.find_element(By.ID, "outcome")
-        browser.find_element(By.CSS_SELECTOR, "form[action='/beneficiary/erase'] button").click()
-        WebDriverWait(browser, 5).until(expected_conditions.alert_is_present()).accept()
+        erase_button = "form[action='/beneficiary/erase'] button"
+        # Without the confirmation ticked, the browser's own validation keeps the form unsent.
+        browser.find_element(By.CSS_SELECTOR, erase_button).click()
+        assert browser.find_elements(By.ID, "outcome")
+        browser.find_element(By.CSS_SELECTOR, "input[name='confirm']").click()
+        browser.find_element(By.CSS_SELECTOR, erase_button).click()
         return browser.find_element(By.CSS_SELECTOR, "p.notice").text
 
     assert "effacées" in await in_browser(erase)

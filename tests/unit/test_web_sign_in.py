@@ -47,11 +47,12 @@ class MemoryAccounts:
     async def save_code(self, code: SignInCode) -> None:
         self.codes[code.email] = code
 
-    async def code(self, email: str) -> SignInCode | None:
-        return self.codes.get(email)
-
-    async def count_attempt(self, email: str) -> None:
-        self.codes[email].attempts += 1
+    async def claim_attempt(self, email: str, now: datetime) -> SignInCode | None:
+        pending = self.codes.get(email)
+        if pending is None or not pending.usable(now):
+            return None
+        pending.attempts += 1
+        return pending
 
     async def delete_code(self, email: str) -> None:
         self.codes.pop(email, None)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from pymongo import ReturnDocument
 
 from jalon_shared.mongo import Collection, Database
-from web.domain.accounts import BeneficiaryAccount, SignInCode, StaffAccount
+from web.domain.accounts import (
+    MAX_CODE_ATTEMPTS,
+    BeneficiaryAccount,
+    SignInCode,
+    StaffAccount,
+)
 
 
 class MongoAccountStore:
@@ -57,16 +63,14 @@ class MongoAccountStore:
         doc = code.model_dump(exclude={"email"})
         await self._codes.replace_one({"_id": code.email}, doc, upsert=True)
 
-    async def code(self, email: str) -> SignInCode | None:
-        """Return the pending code of an email."""
-        doc = await self._codes.find_one({"_id": email})
-        return SignInCode.model_validate({**doc, "email": doc["_id"]}) if doc else None
-
-    async def count_attempt(self, email: str) -> None:
-        """Count a wrong code."""
-        await self._codes.find_one_and_update(
-            {"_id": email}, {"$inc": {"attempts": 1}}, return_document=ReturnDocument.AFTER
+    async def claim_attempt(self, email: str, now: datetime) -> SignInCode | None:
+        """Count one try on a usable code and return it, or None when none is usable."""
+        doc = await self._codes.find_one_and_update(
+            {"_id": email, "expires_at": {"$gt": now}, "attempts": {"$lt": MAX_CODE_ATTEMPTS}},
+            {"$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER,
         )
+        return SignInCode.model_validate({**doc, "email": doc["_id"]}) if doc else None
 
     async def delete_code(self, email: str) -> None:
         """Drop a used code."""

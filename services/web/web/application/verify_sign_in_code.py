@@ -11,11 +11,9 @@ async def verify_sign_in_code(
 ) -> BeneficiaryAccount | None:
     """Return the account when the code is right, unexpired and not over-tried."""
     email = normalise_email(email)
-    pending = await accounts.code(email)
-    if pending is None or not pending.usable(clock()):
-        return None
-    if not hasher.verify(pending.code_hash, code.strip()):
-        await accounts.count_attempt(email)
+    # The try is counted before the check, atomically, so parallel guesses cannot pass the cap.
+    pending = await accounts.claim_attempt(email, clock())
+    if pending is None or not hasher.verify(pending.code_hash, code.strip()):
         return None
     await accounts.delete_code(email)
     return await accounts.beneficiary(email)

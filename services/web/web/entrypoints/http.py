@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.base import RequestResponseEndpoint
 
 from jalon_shared.auth import AuthError, Principal, Role, TokenIssuer, TokenVerifier
 from web.adapters.services import ServiceClient, ServiceError
@@ -20,7 +22,8 @@ from web.application.sign_in_staff import sign_in_staff
 from web.application.verify_sign_in_code import verify_sign_in_code
 
 COOKIE = "jalon_session"
-SESSION_TTL = timedelta(minutes=30)
+SESSION_TTL = timedelta(minutes=15)
+PAGE_SIZE = 25
 CONSENT_VERSION = "2026-01"
 TOPICS = [
     ("reconversion", "Reconversion"),
@@ -37,9 +40,42 @@ MODALITIES = [
 ]
 ACCESSIBILITY = [
     ("disability", "Situation de handicap"),
-    ("low_digital_skills", "Peu à l'aise avec le numérique ou sans équipement"),
+    ("low_digital_skills", "Peu à l'aise avec le numérique"),
+    ("no_equipment", "Pas d'ordinateur ni de smartphone"),
     ("reading_difficulties", "Difficultés de lecture"),
 ]
+LANGUAGES = [
+    ("fr", "français"),
+    ("en", "anglais"),
+    ("ar", "arabe"),
+    ("es", "espagnol"),
+    ("pt", "portugais"),
+    ("de", "allemand"),
+]
+SERVICE_LEVELS = [
+    ("accueil_individualise", "Accueil individualisé"),
+    ("accompagnement_personnalise", "Accompagnement personnalisé"),
+]
+CASE_STATUSES = [("opened", "ouvert"), ("in_progress", "en cours"), ("closed", "clos")]
+CASE_SORTS = [
+    ("opened_at", "date d'ouverture"),
+    ("last_contact_at", "dernier contact"),
+    ("next_appointment_at", "prochain rendez-vous"),
+]
+CLOSE_REASONS = [
+    ("path_completed", "parcours terminé"),
+    ("beneficiary_withdrew", "abandon du bénéficiaire"),
+    ("no_response", "sans réponse"),
+    ("redirected", "réorienté"),
+    ("other", "autre"),
+]
+#: The caseload filters the page passes through to intake, which validates them.
+CASELOAD_FILTERS = ("status", "service_level", "site", "sort", "order")
+PERSONAS = {
+    Role.BENEFICIARY: "beneficiary",
+    Role.COUNSELLOR: "counsellor",
+    Role.MANAGER: "manager",
+}
 PERSONA_TITLES = {
     Role.BENEFICIARY: "Espace bénéficiaire",
     Role.COUNSELLOR: "Espace conseiller",
@@ -73,6 +109,12 @@ def build_router(deps: WebDeps) -> APIRouter:
     router = APIRouter()
     templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
     templates.env.globals["cell"] = cell
+    templates.env.globals.update(
+        service_levels=SERVICE_LEVELS,
+        case_statuses=CASE_STATUSES,
+        case_sorts=CASE_SORTS,
+        close_reasons=CLOSE_REASONS,
+    )
 
     def page(
         request: Request, name: str, title: str, code: int = 200, **context: Any
@@ -114,7 +156,10 @@ def build_router(deps: WebDeps) -> APIRouter:
         )
         return response
 
-    def wrong_persona(request: Request, role: Role) -> HTMLResponse:
+    def wrong_persona(request: Request, role: Role) -> Response:
+        if current(request) is None:
+            # No (or an expired) session: back to this persona's sign-in page.
+            return RedirectResponse(f"/{PERSONAS[role]}", status_code=status.HTTP_303_SEE_OTHER)
         return page(
             request,
             "message.html",
@@ -141,6 +186,15 @@ def build_router(deps: WebDeps) -> APIRouter:
         request: Request, principal: Principal, **context: Any
     ) -> HTMLResponse:
         account = await deps.accounts.beneficiary_by_id(UUID(principal.sub))
+        cases: list[dict[str, Any]] = []
+        cases_error: str | None = None
+        try:
+            held = await deps.intake.call("GET", "/me/export", token_of(request))
+            cases = held.get("cases", []) if isinstance(held, dict) else []
+        except ServiceError as exc:
+            # Intake knows nobody before a first request: that is not an error to show.
+            if exc.status != status.HTTP_404_NOT_FOUND:
+                cases_error = explain(exc)
         return page(
             request,
             "beneficiary_home.html",
@@ -149,12 +203,15 @@ def build_router(deps: WebDeps) -> APIRouter:
             topics=TOPICS,
             modalities=MODALITIES,
             accessibility=ACCESSIBILITY,
+            languages=LANGUAGES,
             consent_version=CONSENT_VERSION,
+            my_cases=cases,
+            cases_error=cases_error,
             **context,
         )
 
-    @router.get("/beneficiary", response_class=HTMLResponse)
-    async def beneficiary(request: Request) -> HTMLResponse:
+    @router.get("/beneficiary", response_model=None)
+    async def beneficiary(request: Request) -> Response:
         """Show the sign-in form, or the beneficiary's space."""
         principal = current(request)
         if principal is None:
@@ -214,8 +271,8 @@ def build_router(deps: WebDeps) -> APIRouter:
         principal = Principal(sub=str(account.beneficiary_id), role=Role.BENEFICIARY)
         return signed_in("/beneficiary", principal)
 
-    @router.post("/beneficiary/request", response_class=HTMLResponse)
-    async def beneficiary_request(request: Request) -> HTMLResponse:
+    @router.post("/beneficiary/request", response_model=None)
+    async def beneficiary_request(request: Request) -> Response:
         """Submit the CEP request form to intake."""
         principal = current(request)
         if principal is None or principal.role is not Role.BENEFICIARY:
@@ -236,6 +293,8 @@ def build_router(deps: WebDeps) -> APIRouter:
             "modalities": form.getlist("modalities"),
             "availability": form.get("availability", ""),
             "accessibility": form.getlist("accessibility"),
+            "languages": form.getlist("languages"),
+            "service_level": form.get("service_level", "accueil_individualise"),
             "consent": {"accepted": form.get("consent") == "yes", "text_version": CONSENT_VERSION},
         }
         try:
@@ -268,6 +327,12 @@ def build_router(deps: WebDeps) -> APIRouter:
         principal = current(request)
         if principal is None or principal.role is not Role.BENEFICIARY:
             return wrong_persona(request, Role.BENEFICIARY)
+        form = await request.form()
+        if form.get("confirm") != "yes":
+            # The confirmation is a form field, so it holds without JavaScript.
+            return await beneficiary_home(
+                request, principal, error="Cochez la case de confirmation pour effacer vos données."
+            )
         try:
             await deps.intake.call("DELETE", "/me", token_of(request))
         except ServiceError as exc:
@@ -316,9 +381,11 @@ def build_router(deps: WebDeps) -> APIRouter:
         """Sign a manager in."""
         return await staff_login(request, Role.MANAGER, "manager")
 
-    @router.get("/counsellor", response_class=HTMLResponse)
-    async def counsellor(request: Request, sort: str = "opened_at") -> HTMLResponse:
-        """Show the counsellor's caseload and alerts."""
+    @router.get("/counsellor", response_model=None)
+    async def counsellor(
+        request: Request, offset: Annotated[int, Query(ge=0, le=100_000)] = 0
+    ) -> Response:
+        """Show the counsellor's caseload, filtered, sorted and paged, and their alerts."""
         principal = current(request)
         if principal is None:
             return page(
@@ -326,27 +393,40 @@ def build_router(deps: WebDeps) -> APIRouter:
             )
         if principal.role is not Role.COUNSELLOR:
             return wrong_persona(request, Role.COUNSELLOR)
-        status_filter = request.query_params.get("status", "")
-        params = {"sort": sort, **({"status": status_filter} if status_filter else {})}
-        error: str | None = None
+        filters = {
+            name: request.query_params[name]
+            for name in CASELOAD_FILTERS
+            if request.query_params.get(name)
+        }
+        params = {**filters, "limit": PAGE_SIZE + 1, "offset": offset}
+        errors: list[str] = []
+        # Each call fails on its own, so a missing alerts route still leaves the caseload.
         try:
             cases = await deps.intake.call("GET", "/caseload", token_of(request), params=params)
+        except ServiceError as exc:
+            cases = []
+            errors.append(f"Portefeuille indisponible ({exc.status}) : {explain(exc)}")
+        try:
             alerts = await deps.intake.call("GET", "/caseload/alerts", token_of(request))
         except ServiceError as exc:
-            cases, alerts = [], {"no_contact": [], "not_contacted": []}
-            error = explain(exc)
+            alerts = None
+            errors.append(f"Alertes indisponibles ({exc.status}) : {explain(exc)}")
+        # One extra row was asked for only to know whether a next page exists.
+        more = len(cases) > PAGE_SIZE
         return page(
             request,
             "counsellor_home.html",
             PERSONA_TITLES[Role.COUNSELLOR],
-            cases=cases,
+            cases=cases[:PAGE_SIZE],
             alerts=alerts,
-            filters={"status": status_filter, "sort": sort},
-            error=error,
+            filters=filters,
+            previous_url=page_url("/counsellor", filters, offset - PAGE_SIZE) if offset else None,
+            next_url=page_url("/counsellor", filters, offset + PAGE_SIZE) if more else None,
+            error=" ; ".join(errors) or None,
         )
 
-    @router.get("/counsellor/cases/{case_id}", response_class=HTMLResponse)
-    async def counsellor_case(request: Request, case_id: UUID) -> HTMLResponse:
+    @router.get("/counsellor/cases/{case_id}", response_model=None)
+    async def counsellor_case(request: Request, case_id: UUID) -> Response:
         """Show one case with its history and actions."""
         principal = current(request)
         if principal is None or principal.role is not Role.COUNSELLOR:
@@ -381,8 +461,8 @@ def build_router(deps: WebDeps) -> APIRouter:
         target = "/counsellor" if action == "reassign" else f"/counsellor/cases/{case_id}"
         return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
 
-    @router.get("/manager", response_class=HTMLResponse)
-    async def manager(request: Request) -> HTMLResponse:
+    @router.get("/manager", response_model=None)
+    async def manager(request: Request) -> Response:
         """Show the region's activity and counsellors."""
         principal = current(request)
         if principal is None:
@@ -396,18 +476,53 @@ def build_router(deps: WebDeps) -> APIRouter:
             activity = await deps.reporting.call(
                 "GET", f"/regions/{principal.region}/activity", token
             )
-            counsellors = await deps.intake.call("GET", "/counsellors", token)
         except ServiceError as exc:
             return page(request, "message.html", "Activité", code=exc.status, error=explain(exc))
+        counsellors_error: str | None = None
+        try:
+            counsellors = await deps.intake.call("GET", "/counsellors", token)
+        except ServiceError as exc:
+            # The activity stands on its own; the directory is extra.
+            counsellors = []
+            counsellors_error = (
+                f"Liste des conseillers indisponible ({exc.status}) : {explain(exc)}"
+            )
         return page(
             request,
             "manager_home.html",
             f"Activité · {principal.region}",
             activity=activity,
             counsellors=counsellors,
+            counsellors_error=counsellors_error,
         )
 
     return router
+
+
+PAGE_HEADERS = {
+    # No script at all, forms only to this origin, never framed (the erase button is a target).
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    # Pages carry personal data: no shared or back-button cache.
+    "Cache-Control": "no-store",
+}
+
+
+async def page_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    """Add the browser protections every page carries."""
+    response = await call_next(request)
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def page_url(path: str, filters: dict[str, str], offset: int) -> str:
+    """Return the URL of another page of a filtered list."""
+    return f"{path}?{urlencode({**filters, 'offset': max(offset, 0)})}"
 
 
 def explain(error: ServiceError) -> str:

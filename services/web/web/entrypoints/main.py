@@ -23,7 +23,7 @@ from web.adapters.mongo import MongoAccountStore
 from web.adapters.security import Argon2Hasher
 from web.adapters.services import ServiceClient
 from web.application.seed_demo_accounts import seed_demo_accounts
-from web.entrypoints.http import WebDeps, build_router
+from web.entrypoints.http import WebDeps, build_router, page_headers
 
 log = structlog.get_logger(__name__)
 
@@ -118,6 +118,7 @@ def build_app(settings: WebSettings) -> FastAPI:
 
     app = FastAPI(title="Jalon web", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_common(app)
+    app.middleware("http")(page_headers)
     app.include_router(health_router({"mongo": mongo_ready}))
     app.include_router(build_router(deps))
     return app
