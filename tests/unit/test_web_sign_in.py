@@ -126,3 +126,25 @@ async def test_staff_sign_in_checks_the_password_and_seeding_is_idempotent() -> 
     assert ok.region == "bretagne"
     assert await sign_in_staff("m-anne-durand", "nope", accounts=accounts, hasher=hasher) is None
     assert await sign_in_staff("nobody", DEMO_PASSWORD, accounts=accounts, hasher=hasher) is None
+
+
+async def test_the_last_allowed_try_may_be_right_and_a_new_code_starts_afresh() -> None:
+    accounts, mailer, hasher = MemoryAccounts(), SentBox(), Argon2Hasher()
+
+    async def attempt(code: str, at: datetime = NOW) -> BeneficiaryAccount | None:
+        return await verify_sign_in_code(
+            "b@example.org", code, accounts=accounts, hasher=hasher, clock=lambda: at
+        )
+
+    code = await request_sign_in_code(
+        "b@example.org", accounts=accounts, hasher=hasher, mailer=mailer, clock=lambda: NOW
+    )
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(MAX_CODE_ATTEMPTS - 1):
+        assert await attempt(wrong) is None
+    assert await attempt(code) is not None
+    code = await request_sign_in_code(
+        "b@example.org", accounts=accounts, hasher=hasher, mailer=mailer, clock=lambda: NOW
+    )
+    assert accounts.codes["b@example.org"].attempts == 0
+    assert await attempt(code, NOW + timedelta(minutes=10)) is None
