@@ -11,7 +11,7 @@ import pytest
 from intake.domain.alerts import Alert, alerts_for, subtract_working_days
 from intake.domain.assignment import choose_counsellor
 from intake.domain.contact import normalise_email, normalise_phone
-from intake.domain.model import Case, Counsellor, DomainError
+from intake.domain.model import Case, Counsellor, DomainError, HistoryEntry
 from intake.domain.retention import CLOSED_CASE_RETENTION
 from jalon_shared.events.vocabulary import CaseStatus, CloseReason, Csp, ServiceLevel
 
@@ -114,8 +114,8 @@ def test_case_lifecycle_rules_and_history() -> None:
 
 def test_next_appointment_and_pending_signature_follow_activity() -> None:
     case = new_case()
-    case.appointment_booked("a1", MONDAY + timedelta(days=7))
-    case.appointment_booked("a2", MONDAY + timedelta(days=2))
+    case.appointment_booked("a1", MONDAY + timedelta(days=7), as_of=MONDAY)
+    case.appointment_booked("a2", MONDAY + timedelta(days=2), as_of=MONDAY)
     assert case.next_appointment_at == MONDAY + timedelta(days=2)
     case.appointment_ended("a2", held_at=MONDAY + timedelta(days=2))
     assert case.next_appointment_at == MONDAY + timedelta(days=7)
@@ -124,9 +124,47 @@ def test_next_appointment_and_pending_signature_follow_activity() -> None:
     assert case.next_appointment_at is None
     case.signature_requested("d1")
     case.signature_requested("d1")
+    assert case.pending_documents == ["d1"]
     assert case.pending_signature
     case.signature_settled("d1")
     assert not case.pending_signature
+
+
+def test_late_or_replayed_activity_does_not_undo_newer_news() -> None:
+    case = new_case()
+    # The cancellation overtook the booking: the booking must not bring the slot back.
+    case.appointment_ended("gone", held_at=None)
+    case.appointment_booked("gone", MONDAY + timedelta(days=1), as_of=MONDAY)
+    assert case.next_appointment_at is None
+    # The move overtook the booking: the older time must not win.
+    case.appointment_booked("moved", MONDAY + timedelta(days=9), as_of=MONDAY + timedelta(hours=2))
+    case.appointment_booked("moved", MONDAY + timedelta(days=3), as_of=MONDAY + timedelta(hours=1))
+    assert case.next_appointment_at == MONDAY + timedelta(days=9)
+    # An older contact does not roll the last contact back.
+    case.record_contact(MONDAY + timedelta(days=4))
+    case.appointment_ended("early", held_at=MONDAY + timedelta(days=1))
+    assert case.last_contact_at == MONDAY + timedelta(days=4)
+    # The signature overtook the submission: nothing is left pending.
+    case.signature_settled("doc")
+    case.signature_requested("doc")
+    assert not case.pending_signature
+
+
+def test_forgetting_the_beneficiary_keeps_an_anonymous_stub() -> None:
+    case = new_case()
+    person = case.beneficiary_id
+    case.history.append(
+        HistoryEntry(at=MONDAY, action="opened", by=f"beneficiary:{person}", counsellor_id="c-1")
+    )
+    case.appointment_booked("a1", MONDAY + timedelta(days=1), as_of=MONDAY)
+    case.signature_requested("d1")
+    stub = uuid.uuid4()
+    case.forget_beneficiary(stub)
+    assert case.beneficiary_id == stub
+    assert str(person) not in case.model_dump_json()
+    assert case.next_appointment_at is None
+    assert not case.pending_signature
+    assert [h.action for h in case.history] == ["opened"]
 
 
 def test_contact_details_are_normalised_for_duplicate_detection() -> None:

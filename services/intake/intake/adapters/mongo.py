@@ -27,6 +27,14 @@ REQUESTS = "requests"
 CASES = "cases"
 COUNSELLORS = "counsellors"
 
+#: A caseload line needs neither the history nor the activity bookkeeping behind its dates.
+CASELOAD_PROJECTION = {
+    "history": False,
+    "appointments": False,
+    "ended_appointments": False,
+    "settled_documents": False,
+}
+
 
 def to_document(model: BaseModel, id_field: str) -> Document:
     """Map a domain model to a document keyed by its id."""
@@ -245,7 +253,7 @@ class MongoIntakeQueries:
         direction = DESCENDING if query.descending else ASCENDING
         docs = await self._c.cases.find(
             match,
-            projection={"history": False},
+            projection=CASELOAD_PROJECTION,
             sort=caseload_sort(query.sort, direction),
             skip=query.offset,
             limit=query.limit,

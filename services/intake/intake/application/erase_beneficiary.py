@@ -28,8 +28,13 @@ async def erase_beneficiary(
         cases = await tx.cases_of(beneficiary_id)
         if beneficiary is None and not cases:
             raise NotFoundError("no data held about this beneficiary")
-        if region is not None and any(case.region != region for case in cases):
-            raise ForbiddenError("the beneficiary is followed outside your region")
+        if region is not None:
+            # A manager acts only for people followed in their region and nowhere else, so no
+            # manager can erase someone another region still follows.
+            requests = await tx.requests_of(beneficiary_id)
+            regions = {case.region for case in cases} | {r.region for r in requests}
+            if regions != {region}:
+                raise ForbiddenError("the beneficiary is not followed in your region alone")
         now = clock()
         for case in cases:
             if case.status is not CaseStatus.CLOSED:

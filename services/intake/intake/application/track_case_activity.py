@@ -33,7 +33,9 @@ async def track_case_activity(event: Event, tx: IntakeTransaction) -> bool:
         return False
     match event:
         case AppointmentBooked() | AppointmentRescheduled():
-            case.appointment_booked(str(event.appointment_id), event.starts_at)
+            case.appointment_booked(
+                str(event.appointment_id), event.starts_at, as_of=event.occurred_at
+            )
         case AppointmentCancelled():
             case.appointment_ended(str(event.appointment_id), held_at=None)
         case AppointmentHeld():

@@ -83,6 +83,15 @@ class HistoryEntry(BaseModel):
     detail: str | None = None
 
 
+class ScheduledAppointment(BaseModel):
+    """An upcoming appointment as last announced, and when that announcement was made."""
+
+    model_config = ConfigDict(frozen=True)
+
+    starts_at: datetime
+    as_of: datetime
+
+
 class Case(BaseModel):
     """A beneficiary's guidance path, owned by one counsellor at a time."""
 
@@ -102,11 +111,15 @@ class Case(BaseModel):
     #: The last contact, or the opening while there was none: what "silent since" is measured on.
     last_activity_at: datetime | None = None
     #: Booked appointments not yet held or cancelled, by appointment id.
-    appointments: dict[str, datetime] = Field(default_factory=dict)
+    appointments: dict[str, ScheduledAppointment] = Field(default_factory=dict)
+    #: Appointments held or cancelled: a late booking or move of one of them is stale news.
+    ended_appointments: list[str] = Field(default_factory=list)
     #: Derived from appointments and stored, so caseloads can sort on it.
     next_appointment_at: datetime | None = None
     #: Documents sent for signature and not yet signed or declined.
     pending_documents: list[str] = Field(default_factory=list)
+    #: Documents signed or declined: a late submission of one of them is stale news.
+    settled_documents: list[str] = Field(default_factory=list)
     purge_at: datetime | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
 
@@ -120,30 +133,46 @@ class Case(BaseModel):
         """Return whether a summary waits for the beneficiary's signature."""
         return bool(self.pending_documents)
 
-    def appointment_booked(self, appointment_id: str, starts_at: datetime) -> None:
-        """Track a booked (or moved) appointment."""
-        self.appointments[appointment_id] = starts_at
+    def appointment_booked(
+        self, appointment_id: str, starts_at: datetime, *, as_of: datetime
+    ) -> None:
+        """Track a booked (or moved) appointment, unless newer news about it is already known."""
+        # Events of other services may be redelivered or replayed out of order: a booking
+        # that arrives after its cancellation, or an old time after a move, must not win.
+        if appointment_id in self.ended_appointments:
+            return
+        known = self.appointments.get(appointment_id)
+        if known is not None and known.as_of > as_of:
+            return
+        self.appointments[appointment_id] = ScheduledAppointment(starts_at=starts_at, as_of=as_of)
         self._refresh_next_appointment()
 
     def appointment_ended(self, appointment_id: str, *, held_at: datetime | None) -> None:
         """Forget an appointment that was cancelled, or held (which is a contact)."""
         self.appointments.pop(appointment_id, None)
+        if appointment_id not in self.ended_appointments:
+            self.ended_appointments.append(appointment_id)
         self._refresh_next_appointment()
         if held_at is not None:
             self.record_contact(held_at)
 
     def _refresh_next_appointment(self) -> None:
-        self.next_appointment_at = min(self.appointments.values(), default=None)
+        self.next_appointment_at = min(
+            (appointment.starts_at for appointment in self.appointments.values()), default=None
+        )
 
     def signature_requested(self, document_id: str) -> None:
-        """Note a summary sent for signature."""
-        if document_id not in self.pending_documents:
-            self.pending_documents.append(document_id)
+        """Note a summary sent for signature, unless it was already signed or declined."""
+        if document_id in self.settled_documents or document_id in self.pending_documents:
+            return
+        self.pending_documents.append(document_id)
 
     def signature_settled(self, document_id: str) -> None:
         """Note a summary signed or declined."""
         if document_id in self.pending_documents:
             self.pending_documents.remove(document_id)
+        if document_id not in self.settled_documents:
+            self.settled_documents.append(document_id)
 
     def reassign(self, to_counsellor_id: str, by: str, at: datetime) -> str | None:
         """Hand the case over, keeping the history; return the previous owner."""
@@ -190,8 +219,10 @@ class Case(BaseModel):
         person = str(self.beneficiary_id)
         self.beneficiary_id = stub_id
         self.appointments.clear()
+        self.ended_appointments.clear()
         self.next_appointment_at = None
         self.pending_documents.clear()
+        self.settled_documents.clear()
         self.history = [
             entry.model_copy(update={"by": "beneficiary"}) if person in entry.by else entry
             for entry in self.history
