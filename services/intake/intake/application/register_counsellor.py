@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from intake.application.errors import ForbiddenError
 from intake.application.ports import IntakeTransaction, UnitOfWork
 from intake.domain.commands import RegisterCounsellor
-from intake.domain.model import Counsellor
+from intake.domain.model import Counsellor, DomainError
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.intake import CounsellorRegistered, CounsellorUpdated
 
 
 async def register_counsellor(
-    command: RegisterCounsellor, *, uow: UnitOfWork, meta: EventMeta
+    command: RegisterCounsellor,
+    *,
+    uow: UnitOfWork,
+    meta: EventMeta,
+    acting_region: str | None = None,
 ) -> Counsellor:
-    """Upsert the counsellor, keeping their current caseload size, and announce it."""
+    """Upsert the counsellor, keeping their current caseload size, and announce it.
+
+    A manager passes their region: they may only change counsellors of that region.
+    """
 
     async def work(tx: IntakeTransaction) -> Counsellor:
         existing = await tx.counsellor(command.counsellor_id)
+        if existing is not None:
+            if acting_region is not None and existing.region != acting_region:
+                raise ForbiddenError("the counsellor works in another region")
+            if existing.region != command.region and existing.open_cases > 0:
+                # Their cases belong to the old region's staff and reports: hand them over first.
+                raise DomainError("hand the counsellor's open cases over before a region change")
         counsellor = Counsellor(
             **command.model_dump(), open_cases=existing.open_cases if existing else 0
         )

@@ -297,6 +297,13 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         if command.counsellor_id != counsellor_id:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="id mismatch")
         ensure_region(principal, command.region)
-        return await register_counsellor(command, uow=deps.uow, meta=event_meta())
+        return await answer(
+            register_counsellor(
+                command,
+                uow=deps.uow,
+                meta=event_meta(),
+                acting_region=principal.region if principal.role is Role.MANAGER else None,
+            )
+        )
 
     return router
