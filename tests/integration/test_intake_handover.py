@@ -249,3 +249,33 @@ async def test_a_booking_that_arrives_after_its_cancellation_stays_cancelled(
 
     shown = datetime.fromisoformat(await eventually(next_appointment))
     assert shown == later
+
+
+async def test_a_manager_hands_out_cases_that_waited_for_capacity(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = new_region()
+    cid = f"a-{region}"
+    await add_counsellor(intake, keys, region, cid, "rennes", 1)
+    await submit(intake, keys, region=region)
+    waiting = await submit(intake, keys, region=region, site="brest")
+    assert waiting["counsellor_id"] is None
+    manager = keys.headers("m-1", Role.MANAGER, region=region)
+    listed = (await intake.http.get("/cases/unassigned", headers=manager)).json()
+    assert [item["case_id"] for item in listed] == [waiting["case_id"]]
+    assert set(listed[0]) == {"case_id", "site", "service_level", "opened_at"}
+    elsewhere = keys.headers("m-9", Role.MANAGER, region="elsewhere")
+    assert (await intake.http.get("/cases/unassigned", headers=elsewhere)).json() == []
+    counsellor = keys.headers(cid, Role.COUNSELLOR, region=region)
+    assert (await intake.http.get("/cases/unassigned", headers=counsellor)).status_code == 403
+
+    await add_counsellor(intake, keys, region, f"b-{region}", "brest", 3)
+    handed = await intake.http.post(
+        f"/cases/{waiting['case_id']}/reassign",
+        json={"to_counsellor_id": f"b-{region}"},
+        headers=manager,
+    )
+    assert handed.status_code == 200, handed.text
+    assert handed.json()["history"][-1]["detail"] == "from unassigned"
+    assert (await intake.http.get("/cases/unassigned", headers=manager)).json() == []
+    assert await open_counts(intake, keys, region) == {cid: 1, f"b-{region}": 1}

@@ -278,6 +278,16 @@ class MongoIntakeQueries:
         docs = await self._c.counsellors.find({"region": region}, sort=[("_id", 1)]).to_list()
         return [c for c in (from_document(Counsellor, d) for d in docs) if c is not None]
 
+    async def unassigned_cases(self, region: str, limit: int) -> list[Case]:
+        """Return a region's open cases with no counsellor, oldest first."""
+        docs = await self._c.cases.find(
+            {"counsellor_id": None, "region": region, "status": {"$ne": CaseStatus.CLOSED.value}},
+            projection=CASELOAD_PROJECTION,
+            sort=[("opened_at", ASCENDING), ("_id", ASCENDING)],
+            limit=limit,
+        ).to_list()
+        return [c for c in (from_document(Case, d) for d in docs) if c is not None]
+
 
 def caseload_sort(field: str, direction: int) -> list[tuple[str, int]]:
     """Return a total order for paging: the field, then the opening date, then the id."""

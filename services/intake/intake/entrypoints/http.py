@@ -17,6 +17,7 @@ from intake.application.export_beneficiary_data import export_beneficiary_data
 from intake.application.get_case import get_case
 from intake.application.get_caseload import CaseloadItem, get_caseload
 from intake.application.list_counsellors import list_counsellors
+from intake.application.list_unassigned_cases import WaitingCase, list_unassigned_cases
 from intake.application.ports import CaseloadQuery, Clock, IntakeQueries, UnitOfWork
 from intake.application.reassign_case import reassign_case
 from intake.application.register_counsellor import register_counsellor
@@ -196,6 +197,16 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         return CaseAlerts(
             no_contact=await with_alert(Alert.NO_CONTACT),
             not_contacted=await with_alert(Alert.NOT_CONTACTED),
+        )
+
+    @router.get("/cases/unassigned")
+    async def unassigned(
+        principal: Annotated[Principal, Depends(manager)],
+        limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    ) -> list[WaitingCase]:
+        """Return the manager's region's cases waiting for a counsellor, to hand them out."""
+        return await list_unassigned_cases(
+            principal.region or "", queries=deps.queries, limit=limit
         )
 
     @router.get("/cases/{case_id}")
