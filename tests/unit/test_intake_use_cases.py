@@ -15,9 +15,10 @@ from intake.application.erase_beneficiary import erase_beneficiary
 from intake.application.errors import ForbiddenError, NotFoundError
 from intake.application.ports import IntakeTransaction
 from intake.application.reassign_case import reassign_case
+from intake.application.register_counsellor import register_counsellor
 from intake.application.submit_request import submit_request
 from intake.application.track_case_activity import track_case_activity
-from intake.domain.commands import SubmitRequest
+from intake.domain.commands import RegisterCounsellor, SubmitRequest
 from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor, DomainError
 from jalon_shared.auth import Principal, Role
 from jalon_shared.events.appointment import (
@@ -408,3 +409,25 @@ async def test_activity_events_in_any_order_give_the_same_caseload_line() -> Non
         return await track_case_activity(unknown, tx)
 
     assert not await store.run(apply_unknown)
+
+
+async def test_counsellors_change_region_only_empty_handed_and_by_their_own_manager() -> None:
+    store, case = await store_with_case(
+        Counsellor(counsellor_id="a", region=REGION, site="rennes", capacity=5)
+    )
+    moved = RegisterCounsellor(counsellor_id="a", region="normandie", site="caen", capacity=5)
+    with pytest.raises(ForbiddenError):
+        await register_counsellor(moved, uow=store, meta=META, acting_region="normandie")
+    with pytest.raises(DomainError, match="hand the counsellor's open cases over"):
+        await register_counsellor(moved, uow=store, meta=META)
+    assert store.counsellors["a"].region == REGION
+    await close_case(
+        case.case_id,
+        CloseReason.OTHER,
+        principal=staff("a", Role.COUNSELLOR),
+        uow=store,
+        clock=clock,
+        meta=META,
+    )
+    updated = await register_counsellor(moved, uow=store, meta=META, acting_region=None)
+    assert (updated.region, updated.open_cases) == ("normandie", 0)
