@@ -13,7 +13,7 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml dev/pyproject.toml $(wildcard services/*/pyproject.toml)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
@@ -25,7 +25,7 @@ install-browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
 
 run: install
-	$(BIN)/python -m jalon_shared.devrun
+	$(BIN)/python -m jalon_dev.run
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ import uuid
 import httpx
 
 from bench.stack import embedded_stack, percentile
-from jalon_shared.auth import Role
+from jalon_shared.access import Role
 
 CASES = 500
 CALLS = 200

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from bench.stack import embedded_stack, percentile
-from jalon_shared.auth import Role
+from jalon_shared.access import Role
 from jalon_shared.mongo import Collection
 
 REQUESTS = int(os.environ.get("JALON_BENCH_REQUESTS", "2000"))

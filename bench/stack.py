@@ -14,9 +14,10 @@ from pathlib import Path
 
 import httpx
 
-from jalon_shared.auth import Role, TokenIssuer, generate_key_pair
-from jalon_shared.devrun import Service, service_env
-from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo, free_port
+from jalon_dev.run import Service, service_env
+from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo, free_port
+from jalon_shared.access import Role
+from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.mongo import Client, create_client

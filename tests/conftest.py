@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo
+from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.settings import KafkaSettings

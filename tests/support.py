@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from jalon_shared.auth import Role, TokenIssuer, generate_key_pair
+from jalon_shared.access import Role
+from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.settings import (
     AuthSettings,
     ConsumerSettings,

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel
 
-from jalon_shared.auth import Principal, Role, require_roles
+from jalon_shared.access import Principal, Role
+from jalon_shared.http_auth import require_roles
 from jalon_shared.messaging.outbox import OutboxRelay
 
 

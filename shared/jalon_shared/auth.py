@@ -1,41 +1,20 @@
-"""JWT (ES256) verification and the caller identity every route checks."""
+"""JWT (ES256) tokens: signing (the web front) and verification (every service)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import uuid
 from datetime import timedelta
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi import Depends, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from jalon_shared.access import Principal, Role
 from jalon_shared.events.envelope import utc_now
 
 ALGORITHM = "ES256"
-
-
-class Role(StrEnum):
-    """Who a caller is."""
-
-    BENEFICIARY = "beneficiary"
-    COUNSELLOR = "counsellor"
-    MANAGER = "manager"
-    SERVICE = "service"
-
-
-class Principal(BaseModel):
-    """The verified caller of a request."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    sub: str
-    role: Role
-    region: str | None = None
-    site: str | None = None
 
 
 class AuthError(Exception):
@@ -97,6 +76,7 @@ class TokenIssuer:
             "iss": self._issuer,
             "aud": self._audience,
             "iat": int(now.timestamp()),
+            "jti": uuid.uuid4().hex,
             "exp": int((now + ttl).timestamp()),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)  # type: ignore[arg-type]
@@ -116,58 +96,3 @@ def generate_key_pair() -> tuple[str, str]:
         .decode()
     )
     return private, public
-
-
-def may_access_case(
-    principal: Principal, *, beneficiary_id: object, counsellor_id: str | None, region: str
-) -> bool:
-    """Apply the case rules: own case, own caseload, own region, or a service."""
-    match principal.role:
-        case Role.BENEFICIARY:
-            return principal.sub == str(beneficiary_id)
-        case Role.COUNSELLOR:
-            return counsellor_id is not None and principal.sub == counsellor_id
-        case Role.MANAGER:
-            return principal.region == region
-        case Role.SERVICE:
-            return True
-    return False
-
-
-async def current_principal(request: Request) -> Principal:
-    """Return the verified caller, or answer 401."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="missing bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    verifier: TokenVerifier = request.app.state.token_verifier
-    try:
-        return verifier.verify(token)
-    except AuthError as exc:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=f"invalid token: {exc}",
-            headers={"WWW-Authenticate": "Bearer"},
-        ) from exc
-
-
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-
-
-def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """Build a dependency that admits only the given roles."""
-    allowed = frozenset(roles)
-
-    async def dependency(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in allowed:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                detail=f"role {principal.role.value} may not call this route",
-            )
-        return principal
-
-    return dependency

@@ -15,7 +15,7 @@ import structlog
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict
 
-from jalon_shared.auth import CurrentPrincipal, Principal, may_access_case
+from jalon_shared.access import Principal, may_access_case
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.intake import (
@@ -26,6 +26,7 @@ from jalon_shared.events.intake import (
     CounsellorRegistered,
     CounsellorUpdated,
 )
+from jalon_shared.http_auth import CurrentPrincipal
 from jalon_shared.mongo import Collection, Database, Session
 from jalon_shared.runtime import Infrastructure
 

@@ -16,7 +16,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from intake.entrypoints.main import build_app as build_intake
-from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo, free_port
+from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo, free_port
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.settings import KafkaSettings, ServiceSettings

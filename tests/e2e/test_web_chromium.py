@@ -16,8 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from jalon_shared.auth import Role
-from jalon_shared.devstack import EmbeddedMongo
+from jalon_dev.stack import EmbeddedMongo
+from jalon_shared.access import Role
 from jalon_shared.mongo import create_client
 from jalon_shared.settings import MongoSettings
 from tests.e2e.conftest import WebStack

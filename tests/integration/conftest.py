@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from intake.entrypoints.main import build_app as build_intake
-from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo
+from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
 from jalon_shared.mongo import Client, Database, create_client
 from jalon_shared.settings import ServiceSettings
 from reporting.entrypoints.main import build_app as build_reporting

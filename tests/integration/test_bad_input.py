@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from jalon_shared.auth import Role
+from jalon_shared.access import Role
 from tests.integration.conftest import RunningService
 from tests.support import Keys, intake_payload
 

@@ -12,8 +12,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 
 from intake.entrypoints.main import build_app as build_intake
-from jalon_shared.auth import Role
-from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo
+from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
+from jalon_shared.access import Role
 from jalon_shared.events import topics
 from jalon_shared.events.intake import RequestSubmitted
 from jalon_shared.events.vocabulary import Csp, EmploymentSituation, ServiceLevel

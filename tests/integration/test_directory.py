@@ -11,8 +11,8 @@ from aiokafka import AIOKafkaProducer
 
 from appointment.entrypoints.main import build_app as build_appointment
 from document_signature.entrypoints.main import build_app as build_document_signature
-from jalon_shared.auth import Role
-from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo
+from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
+from jalon_shared.access import Role
 from jalon_shared.directory import erasure_digest
 from jalon_shared.events.envelope import Event
 from jalon_shared.events.intake import BeneficiaryErased, CaseOpened

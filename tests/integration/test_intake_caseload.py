@@ -12,8 +12,8 @@ from aiokafka import AIOKafkaProducer
 from intake.adapters.mongo import IntakeCollections, MongoPurger
 from intake.application.purge_expired import purge_expired
 from intake.domain.retention import CLOSED_CASE_RETENTION, DUPLICATE_REQUEST_RETENTION
-from jalon_shared.auth import Role
-from jalon_shared.devstack import EmbeddedKafka
+from jalon_dev.stack import EmbeddedKafka
+from jalon_shared.access import Role
 from jalon_shared.events.appointment import AppointmentBooked
 from jalon_shared.events.document import DocumentSubmittedForSignature
 from jalon_shared.events.envelope import Event, utc_now

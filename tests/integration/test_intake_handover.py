@@ -8,8 +8,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from jalon_shared.auth import Role
-from jalon_shared.devstack import EmbeddedKafka
+from jalon_dev.stack import EmbeddedKafka
+from jalon_shared.access import Role
 from jalon_shared.events.appointment import AppointmentBooked, AppointmentCancelled
 from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.vocabulary import Modality

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from jalon_shared.devstack import EmbeddedKafka
+from jalon_dev.stack import EmbeddedKafka
 from jalon_shared.events.intake import BeneficiaryErased
 from jalon_shared.messaging.consumer import DeadLetters, Delivery, IdempotentConsumer, Outcome
 from jalon_shared.messaging.outbox import Headers, Outbox, OutboxRelay

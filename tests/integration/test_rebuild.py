@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from jalon_shared.auth import Role
+from jalon_shared.access import Role
 from tests.integration.conftest import RunningService
 from tests.support import Keys, eventually, intake_payload
 

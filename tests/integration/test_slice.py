@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from jalon_shared.auth import Role
+from jalon_shared.access import Role
 from tests.integration.conftest import RunningService
 from tests.support import Keys, eventually, intake_payload
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from jalon_shared.auth import AuthError, Role, TokenIssuer, TokenVerifier, generate_key_pair
+from jalon_shared.access import Role
+from jalon_shared.auth import AuthError, TokenIssuer, TokenVerifier, generate_key_pair
 
 
 @pytest.fixture(scope="module")

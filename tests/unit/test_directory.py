@@ -9,7 +9,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from jalon_shared.auth import Principal, Role, TokenVerifier
+from jalon_shared.access import Principal, Role
+from jalon_shared.auth import TokenVerifier
 from jalon_shared.directory import (
     CaseEntry,
     can_access_case,

@@ -20,7 +20,7 @@ from intake.application.submit_request import submit_request
 from intake.application.track_case_activity import track_case_activity
 from intake.domain.commands import RegisterCounsellor, SubmitRequest
 from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor, DomainError
-from jalon_shared.auth import Principal, Role
+from jalon_shared.access import Principal, Role
 from jalon_shared.events.appointment import (
     AppointmentBooked,
     AppointmentCancelled,

@@ -13,7 +13,8 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from jalon_shared.auth import Role, TokenIssuer, TokenVerifier, generate_key_pair
+from jalon_shared.access import Role
+from jalon_shared.auth import TokenIssuer, TokenVerifier, generate_key_pair
 from tests.unit.test_web_sign_in import NOW, MemoryAccounts, SentBox
 from web.adapters.services import ServiceClient
 from web.application.seed_demo_accounts import DEMO_PASSWORD, seed_demo_accounts

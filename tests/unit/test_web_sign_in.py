@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from jalon_shared.auth import Role
+from jalon_shared.access import Role
 from web.adapters.security import Argon2Hasher
 from web.application.request_sign_in_code import request_sign_in_code
 from web.application.seed_demo_accounts import DEMO_PASSWORD, seed_demo_accounts

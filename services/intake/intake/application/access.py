@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intake.domain.model import Case
-from jalon_shared.auth import Principal, Role, may_access_case
+from jalon_shared.access import Principal, Role, may_access_case
 
 
 def may_read(principal: Principal, case: Case) -> bool:

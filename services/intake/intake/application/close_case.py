@@ -8,7 +8,7 @@ from intake.application.access import actor
 from intake.application.manage_case import case_closed, load_for_change, schedule_purge
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.model import Case
-from jalon_shared.auth import Principal
+from jalon_shared.access import Principal
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.vocabulary import CloseReason
 

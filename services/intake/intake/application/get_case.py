@@ -8,7 +8,7 @@ from intake.application.access import may_read
 from intake.application.errors import ForbiddenError, NotFoundError
 from intake.application.ports import IntakeQueries
 from intake.domain.model import Case
-from jalon_shared.auth import Principal
+from jalon_shared.access import Principal
 
 
 async def get_case(case_id: UUID, *, principal: Principal, queries: IntakeQueries) -> Case:

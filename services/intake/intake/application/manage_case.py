@@ -9,7 +9,7 @@ from intake.application.access import may_manage
 from intake.application.errors import ForbiddenError, NotFoundError
 from intake.application.ports import IntakeTransaction
 from intake.domain.model import Case
-from jalon_shared.auth import Principal
+from jalon_shared.access import Principal
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.intake import CaseClosed
 from jalon_shared.events.vocabulary import CloseReason

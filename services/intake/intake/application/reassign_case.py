@@ -9,7 +9,7 @@ from intake.application.errors import NotFoundError
 from intake.application.manage_case import load_for_change
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.model import Case, DomainError
-from jalon_shared.auth import Principal
+from jalon_shared.access import Principal
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.intake import CaseReassigned
 

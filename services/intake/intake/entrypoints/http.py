@@ -31,9 +31,10 @@ from intake.domain.commands import (
     SubmitRequest,
 )
 from intake.domain.model import Case, Counsellor, DomainError
-from jalon_shared.auth import Principal, Role, require_roles
+from jalon_shared.access import Principal, Role
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.vocabulary import CaseStatus, ServiceLevel
+from jalon_shared.http_auth import require_roles
 from jalon_shared.logging import current_correlation_id
 
 SERVICE = "intake"

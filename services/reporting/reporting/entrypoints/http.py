@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel
 
-from jalon_shared.auth import Principal, Role, require_roles
+from jalon_shared.access import Principal, Role
+from jalon_shared.http_auth import require_roles
 from reporting.application.get_region_activity import get_region_activity
 from reporting.application.ports import ActivityQueries
 from reporting.application.reset_read_model import ResettableReadModel, reset_read_model

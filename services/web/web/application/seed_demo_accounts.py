@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from jalon_shared.auth import Role
+from jalon_shared.access import Role
 from web.application.ports import AccountStore, Hasher
 from web.domain.accounts import BeneficiaryAccount, StaffAccount
 

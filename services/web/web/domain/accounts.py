@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from jalon_shared.auth import Role
+from jalon_shared.access import Role
 
 CODE_TTL = timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import RequestResponseEndpoint
 
-from jalon_shared.auth import AuthError, Principal, Role, TokenIssuer, TokenVerifier
+from jalon_shared.access import Principal, Role
+from jalon_shared.auth import AuthError, TokenIssuer, TokenVerifier
 from web.adapters.services import ServiceClient, ServiceError
 from web.application.ports import AccountStore, Clock, Hasher, Mailer
 from web.application.request_sign_in_code import request_sign_in_code

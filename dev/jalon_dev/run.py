@@ -21,8 +21,9 @@ from pathlib import Path
 
 import httpx
 
-from jalon_shared.auth import Role, TokenIssuer, generate_key_pair
-from jalon_shared.devstack import EmbeddedKafka, EmbeddedMongo
+from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
+from jalon_shared.access import Role
+from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.settings import KafkaSettings
@@ -195,7 +196,7 @@ def print_urls(issuer: TokenIssuer, services: list[Service]) -> None:
     for service in services:
         print(f"  {service.module:<20} http://127.0.0.1:{service.port}")
     token = issuer.mint("m-anne-durand", Role.MANAGER, region="bretagne", ttl=timedelta(hours=12))
-    print("\nA 12-hour manager token for curl (python -m jalon_shared.devtools mints others):")
+    print("\nA 12-hour manager token for curl (python -m jalon_dev.token mints others):")
     print(
         f"  curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8105/regions/bretagne/activity"
     )

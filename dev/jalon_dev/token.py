@@ -6,11 +6,12 @@ import argparse
 from datetime import timedelta
 from pathlib import Path
 
-from jalon_shared.auth import Role, TokenIssuer
+from jalon_shared.access import Role
+from jalon_shared.auth import TokenIssuer
 
 
 def main() -> None:
-    """Mint a dev token: python -m jalon_shared.devtools --role manager --sub m-1 --region x."""
+    """Mint a dev token: python -m jalon_dev.token --role manager --sub m-1 --region x."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--sub", required=True)
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
