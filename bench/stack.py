@@ -21,7 +21,7 @@ from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.mongo import Client, create_client
-from jalon_shared.settings import KafkaSettings, MongoSettings
+from jalon_shared.settings import TOKEN_AUDIENCE, TOKEN_ISSUER, KafkaSettings, MongoSettings
 
 
 @dataclass
@@ -71,7 +71,7 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
         async with httpx.AsyncClient(timeout=5) as http:
             for service in services:
                 await wait_ready(http, service)
-        issuer = TokenIssuer(private_pem, issuer="jalon-web", audience="jalon")
+        issuer = TokenIssuer(private_pem, issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE)
         yield Stack({s.module: s.port for s in services}, issuer, client)
     finally:
         for process in processes:

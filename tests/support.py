@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.settings import (
+    TOKEN_AUDIENCE,
+    TOKEN_ISSUER,
     AuthSettings,
     ConsumerSettings,
     KafkaSettings,
@@ -23,8 +25,8 @@ from jalon_shared.settings import (
     ServiceSettings,
 )
 
-ISSUER = "jalon-web"
-AUDIENCE = "jalon"
+ISSUER = TOKEN_ISSUER
+AUDIENCE = TOKEN_AUDIENCE
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,20 @@ from pathlib import Path
 
 import httpx
 
+from jalon_dev.demo import (
+    DEMO_BENEFICIARY_EMAIL,
+    DEMO_BENEFICIARY_ID,
+    DEMO_PASSWORD,
+    demo_counsellors,
+    first_of,
+)
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.events.topics import PARTITIONS
+from jalon_shared.events.vocabulary import CONSENT_TEXT_VERSION
 from jalon_shared.messaging.broker import ensure_topics
-from jalon_shared.settings import KafkaSettings
+from jalon_shared.settings import DEV_PORTS, TOKEN_AUDIENCE, TOKEN_ISSUER, KafkaSettings, dev_url
 
 ROOT = Path.cwd()
 DATA = ROOT / ".data"
@@ -42,25 +50,10 @@ class Service:
     port: int
 
 
-SERVICES = [
-    Service("intake", 8101),
-    Service("appointment", 8102),
-    Service("remote_session", 8103),
-    Service("document_signature", 8104),
-    Service("reporting", 8105),
-    Service("web", 8100),
+#: Backends first, the web front last (it calls them).
+SERVICES = [Service(name, port) for name, port in DEV_PORTS.items() if name != "web"] + [
+    Service("web", DEV_PORTS["web"])
 ]
-
-DEMO_STAFF_PASSWORD = "jalon-demo"  # noqa: S105 - a published demo credential, dev only
-DEMO_COUNSELLORS = [
-    ("c-camille-bernard", "bretagne", "rennes", 30, ("reconversion", "vae"), ("fr", "en")),
-    ("c-louise-martin", "bretagne", "rennes", 25, ("training_cpf",), ("fr", "br")),
-    ("c-yann-le-goff", "bretagne", "brest", 20, ("job_search",), ("fr",)),
-    ("c-hugo-leroy", "normandie", "caen", 30, ("transition_project",), ("fr", "es")),
-]
-DEMO_MANAGERS = [("m-anne-durand", "bretagne"), ("m-paul-morel", "normandie")]
-DEMO_BENEFICIARY_ID = "7b0a4a63-8f5c-4a43-9a51-2f4c1b0f1e01"
-DEMO_BENEFICIARY_EMAIL = "lea.petit@example.org"
 
 
 def dev_keys() -> tuple[Path, Path]:
@@ -102,7 +95,7 @@ def service_env(
             "JALON_WEB__DEV_SHOW_CODES": "true",
             "JALON_WEB__SEED_DEMO": "true",
             **{
-                f"JALON_WEB__{s.module.upper()}_URL": f"http://127.0.0.1:{s.port}"
+                f"JALON_WEB__{s.module.upper()}_URL": dev_url(s.module)
                 for s in SERVICES
                 if s.module != "web"
             },
@@ -132,18 +125,20 @@ async def wait_ready(
 
 async def seed(issuer: TokenIssuer) -> None:
     """Register the demo counsellors and, once, the demo beneficiary's request."""
-    async with httpx.AsyncClient(base_url="http://127.0.0.1:8101", timeout=10) as client:
-        for counsellor_id, region, site, capacity, skills, languages in DEMO_COUNSELLORS:
-            token = issuer.mint("devrun", Role.MANAGER, region=region, ttl=timedelta(minutes=5))
+    async with httpx.AsyncClient(base_url=dev_url("intake"), timeout=10) as client:
+        for staff in demo_counsellors():
+            token = issuer.mint(
+                "devrun", Role.MANAGER, region=staff.region, ttl=timedelta(minutes=5)
+            )
             response = await client.put(
-                f"/counsellors/{counsellor_id}",
+                f"/counsellors/{staff.account_id}",
                 json={
-                    "counsellor_id": counsellor_id,
-                    "region": region,
-                    "site": site,
-                    "capacity": capacity,
-                    "skills": list(skills),
-                    "languages": list(languages),
+                    "counsellor_id": staff.account_id,
+                    "region": staff.region,
+                    "site": staff.site,
+                    "capacity": staff.capacity,
+                    "skills": list(staff.skills),
+                    "languages": list(staff.languages),
                 },
                 headers={"Authorization": f"Bearer {token}"},
             )
@@ -151,7 +146,7 @@ async def seed(issuer: TokenIssuer) -> None:
         marker = DATA / "seeded-demo-beneficiary"
         if marker.exists():
             return
-        token = issuer.mint(DEMO_BENEFICIARY_ID, Role.BENEFICIARY, ttl=timedelta(minutes=5))
+        token = issuer.mint(str(DEMO_BENEFICIARY_ID), Role.BENEFICIARY, ttl=timedelta(minutes=5))
         response = await client.post(
             "/requests",
             json={
@@ -170,7 +165,7 @@ async def seed(issuer: TokenIssuer) -> None:
                 "availability": "le mardi et le jeudi après 17 h",
                 "accessibility": [],
                 "service_level": "accueil_individualise",
-                "consent": {"accepted": True, "text_version": "2026-01"},
+                "consent": {"accepted": True, "text_version": CONSENT_TEXT_VERSION},
             },
             headers={"Authorization": f"Bearer {token}", "X-Correlation-ID": uuid.uuid4().hex},
         )
@@ -180,25 +175,29 @@ async def seed(issuer: TokenIssuer) -> None:
 
 def print_urls(issuer: TokenIssuer, services: list[Service]) -> None:
     """Print where each persona starts, and the API of every service."""
+    web = dev_url("web")
+    counsellor, manager = first_of(Role.COUNSELLOR), first_of(Role.MANAGER)
     print("\nJalon is running on loopback. Ctrl-C stops everything.\n")
     if any(s.module == "web" for s in services):
         print("Personas (web front):")
         print(
-            f"  Beneficiary         http://127.0.0.1:8100/beneficiary   email {DEMO_BENEFICIARY_EMAIL} (code shown on the page in dev)"
+            f"  Beneficiary         {web}/beneficiary   email {DEMO_BENEFICIARY_EMAIL} (code shown on the page in dev)"
         )
         print(
-            f"  Counsellor          http://127.0.0.1:8100/counsellor    id c-camille-bernard, password {DEMO_STAFF_PASSWORD}"
+            f"  Counsellor          {web}/counsellor    id {counsellor.account_id}, password {DEMO_PASSWORD}"
         )
         print(
-            f"  Regional manager    http://127.0.0.1:8100/manager       id m-anne-durand, password {DEMO_STAFF_PASSWORD}"
+            f"  Regional manager    {web}/manager       id {manager.account_id}, password {DEMO_PASSWORD}"
         )
     print("\nServices (OpenAPI at /docs, AsyncAPI at /asyncapi, health at /readyz):")
     for service in services:
         print(f"  {service.module:<20} http://127.0.0.1:{service.port}")
-    token = issuer.mint("m-anne-durand", Role.MANAGER, region="bretagne", ttl=timedelta(hours=12))
+    token = issuer.mint(
+        manager.account_id, Role.MANAGER, region=manager.region, ttl=timedelta(hours=12)
+    )
     print("\nA 12-hour manager token for curl (python -m jalon_dev.token mints others):")
     print(
-        f"  curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8105/regions/bretagne/activity"
+        f"  curl -H 'Authorization: Bearer {token}' {dev_url('reporting')}/regions/{manager.region}/activity"
     )
     print(
         f"\nKafka (Tansu) 127.0.0.1:{KAFKA_PORT}   MongoDB (SecantusDB) 127.0.0.1:{MONGO_PORT}   logs .data/logs/\n"
@@ -211,7 +210,7 @@ async def run() -> None:
     logs.mkdir(parents=True, exist_ok=True)
     private_key, public_key = dev_keys()
     issuer = TokenIssuer(
-        private_key.read_text(encoding="utf-8"), issuer="jalon-web", audience="jalon"
+        private_key.read_text(encoding="utf-8"), issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE
     )
     mongo = EmbeddedMongo(
         port=MONGO_PORT, storage=str(DATA / "mongo"), log_path=logs / "secantus.log"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer
+from jalon_shared.settings import TOKEN_AUDIENCE, TOKEN_ISSUER
 
 
 def main() -> None:
@@ -20,7 +21,9 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=12)
     parser.add_argument("--key", type=Path, default=Path(".data/keys/jwt_private.pem"))
     args = parser.parse_args()
-    issuer = TokenIssuer(args.key.read_text(encoding="utf-8"), issuer="jalon-web", audience="jalon")
+    issuer = TokenIssuer(
+        args.key.read_text(encoding="utf-8"), issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE
+    )
     print(
         issuer.mint(
             args.sub,

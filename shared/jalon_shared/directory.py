@@ -28,6 +28,7 @@ from jalon_shared.events.intake import (
 )
 from jalon_shared.http_auth import CurrentPrincipal
 from jalon_shared.mongo import Collection, Database, Session
+from jalon_shared.retention import CLOSED_CASE_RETENTION
 from jalon_shared.runtime import Infrastructure
 
 log = structlog.get_logger(__name__)
@@ -36,8 +37,6 @@ COUNSELLORS = "directory_counsellors"
 CASES = "directory_cases"
 ERASURES = "directory_erasures"
 
-#: Intake purges a closed case two years after closing; the copy follows the same clock.
-CLOSED_CASE_RETENTION = timedelta(days=2 * 365)
 
 CaseState = Literal["open", "closed"]
 

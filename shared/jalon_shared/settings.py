@@ -8,6 +8,24 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: Every process's HTTP port in dev; containers listen on 8080 (JALON_HTTP_PORT) instead.
+DEV_PORTS: dict[str, int] = {
+    "web": 8100,
+    "intake": 8101,
+    "appointment": 8102,
+    "remote_session": 8103,
+    "document_signature": 8104,
+    "reporting": 8105,
+}
+#: Who signs the tokens, and for whom; the web front issues, every service checks.
+TOKEN_ISSUER = "jalon-web"  # noqa: S105 - a name, not a secret
+TOKEN_AUDIENCE = "jalon"  # noqa: S105 - a name, not a secret
+
+
+def dev_url(service: str) -> str:
+    """Return a service's base URL on loopback in dev."""
+    return f"http://127.0.0.1:{DEV_PORTS[service]}"
+
 
 class KafkaSettings(BaseModel):
     """Kafka connection and consumer-group timings."""
@@ -37,8 +55,8 @@ class AuthSettings(BaseModel):
 
     public_key_file: Path | None = None
     public_key_pem: str | None = None
-    issuer: str = "jalon-web"
-    audience: str = "jalon"
+    issuer: str = TOKEN_ISSUER
+    audience: str = TOKEN_AUDIENCE
     leeway_seconds: int = 10
 
     def public_key(self) -> str:
@@ -76,7 +94,7 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "jalon"
     http_host: str = "127.0.0.1"
-    http_port: int = 8100
+    http_port: int = DEV_PORTS["web"]
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
     kafka: KafkaSettings = KafkaSettings()

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, TokenVerifier, generate_key_pair
+from jalon_shared.settings import TOKEN_AUDIENCE, TOKEN_ISSUER
 from tests.unit.test_web_sign_in import NOW, MemoryAccounts, SentBox
 from web.adapters.services import ServiceClient
 from web.application.seed_demo_accounts import DEMO_PASSWORD, seed_demo_accounts
@@ -71,13 +72,13 @@ def build_front(*, dev_show_codes: bool = True) -> tuple[FastAPI, Front]:
     services = FakeServices()
     http = httpx.AsyncClient(transport=httpx.MockTransport(services.handle))
     accounts, mailer = MemoryAccounts(), SentBox()
-    verifier = TokenVerifier(public_pem, issuer="jalon-web", audience="jalon")
+    verifier = TokenVerifier(public_pem, issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE)
     deps = WebDeps(
         accounts=accounts,
         hasher=PlainHasher(),
         mailer=mailer,
         clock=lambda: NOW,
-        issuer=TokenIssuer(private_pem, issuer="jalon-web", audience="jalon"),
+        issuer=TokenIssuer(private_pem, issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE),
         verifier=verifier,
         intake=ServiceClient(http, INTAKE),
         reporting=ServiceClient(http, REPORTING),
@@ -169,7 +170,7 @@ async def test_without_a_session_pages_ask_to_sign_in(front: Front) -> None:
 
 async def test_a_token_signed_by_another_key_is_no_session(front: Front) -> None:
     stranger, _ = generate_key_pair()
-    forged = TokenIssuer(stranger, issuer="jalon-web", audience="jalon").mint(
+    forged = TokenIssuer(stranger, issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE).mint(
         "m-anne-durand", Role.MANAGER, region="bretagne"
     )
     front.client.cookies.set(COOKIE, forged)

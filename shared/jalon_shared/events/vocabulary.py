@@ -83,3 +83,7 @@ class CloseReason(StrEnum):
     NO_RESPONSE = "no_response"
     REDIRECTED = "redirected"
     OTHER = "other"
+
+
+#: The GDPR consent text shown with the request form; a request must name a version intake knows.
+CONSENT_TEXT_VERSION = "2026-01"

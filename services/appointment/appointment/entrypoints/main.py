@@ -13,14 +13,14 @@ from jalon_shared.events.appointment import (
     AppointmentRescheduled,
 )
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
-from jalon_shared.settings import ServiceSettings
+from jalon_shared.settings import DEV_PORTS, ServiceSettings
 
 
 class AppointmentSettings(ServiceSettings):
     """Settings with this service's defaults."""
 
     service_name: str = "appointment"
-    http_port: int = 8102
+    http_port: int = DEV_PORTS["appointment"]
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:

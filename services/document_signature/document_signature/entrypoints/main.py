@@ -12,14 +12,14 @@ from jalon_shared.events.document import (
     DocumentSubmittedForSignature,
 )
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
-from jalon_shared.settings import ServiceSettings
+from jalon_shared.settings import DEV_PORTS, ServiceSettings
 
 
 class DocumentSignatureSettings(ServiceSettings):
     """Settings with this service's defaults."""
 
     service_name: str = "document_signature"
-    http_port: int = 8104
+    http_port: int = DEV_PORTS["document_signature"]
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from jalon_shared.events.vocabulary import (
+    CONSENT_TEXT_VERSION,
     AccessibilityNeed,
     CloseReason,
     ContactChannel,
@@ -25,7 +25,7 @@ Code = Annotated[
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .()-]{6,20}$")]
 
 #: The consent text versions intake knows; a request must name one of them.
-CONSENT_TEXT_VERSIONS = frozenset({"2026-01"})
+CONSENT_TEXT_VERSIONS = frozenset({CONSENT_TEXT_VERSION})
 
 
 class GdprConsent(BaseModel):
@@ -111,11 +111,3 @@ class CloseCase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     reason: CloseReason
-
-
-class CaseRef(BaseModel):
-    """Identify a case."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    case_id: UUID

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-#: A closed case, its requests and (once they have no open case) the beneficiary are purged
-#: after this; long enough for +6-month follow-up and the operator's yearly reporting.
-CLOSED_CASE_RETENTION = timedelta(days=2 * 365)
+from jalon_shared.retention import CLOSED_CASE_RETENTION
+
+__all__ = ["CLOSED_CASE_RETENTION", "DUPLICATE_REQUEST_RETENTION", "RETENTION_BY_COLLECTION"]
+
 #: A request flagged as a duplicate is only kept for the counsellor to review.
 DUPLICATE_REQUEST_RETENTION = timedelta(days=90)
-#: Published outbox records (the durable log) and processed-event markers.
-OUTBOX_RETENTION = timedelta(days=30)
 
 RETENTION_BY_COLLECTION: dict[str, str] = {
     "beneficiaries": "2 years after their last case closed",

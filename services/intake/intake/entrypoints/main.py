@@ -31,7 +31,7 @@ from jalon_shared.events.intake import (
 )
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
-from jalon_shared.settings import ServiceSettings
+from jalon_shared.settings import DEV_PORTS, ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +43,7 @@ class IntakeSettings(ServiceSettings):
     """Intake's settings, with its defaults."""
 
     service_name: str = "intake"
-    http_port: int = 8101
+    http_port: int = DEV_PORTS["intake"]
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:

@@ -6,14 +6,14 @@ from fastapi import FastAPI
 
 from jalon_shared.directory import directory_router, register_directory
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
-from jalon_shared.settings import ServiceSettings
+from jalon_shared.settings import DEV_PORTS, ServiceSettings
 
 
 class RemoteSessionSettings(ServiceSettings):
     """Settings with this service's defaults."""
 
     service_name: str = "remote_session"
-    http_port: int = 8103
+    http_port: int = DEV_PORTS["remote_session"]
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:

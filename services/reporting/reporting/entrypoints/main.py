@@ -8,7 +8,7 @@ from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
-from jalon_shared.settings import ServiceSettings
+from jalon_shared.settings import DEV_PORTS, ServiceSettings
 from reporting.adapters.mongo import (
     MongoActivityQueries,
     MongoReadModel,
@@ -23,7 +23,7 @@ class ReportingSettings(ServiceSettings):
     """Reporting's settings, with its defaults."""
 
     service_name: str = "reporting"
-    http_port: int = 8105
+    http_port: int = DEV_PORTS["reporting"]
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:

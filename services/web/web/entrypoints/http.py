@@ -16,6 +16,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from jalon_shared.access import Principal, Role
 from jalon_shared.auth import AuthError, TokenIssuer, TokenVerifier
+from jalon_shared.events.vocabulary import CONSENT_TEXT_VERSION
 from web.adapters.services import ServiceClient, ServiceError
 from web.application.ports import AccountStore, Clock, Hasher, Mailer
 from web.application.request_sign_in_code import request_sign_in_code
@@ -25,7 +26,6 @@ from web.application.verify_sign_in_code import verify_sign_in_code
 COOKIE = "jalon_session"
 SESSION_TTL = timedelta(minutes=15)
 PAGE_SIZE = 25
-CONSENT_VERSION = "2026-01"
 TOPICS = [
     ("reconversion", "Reconversion"),
     ("training_cpf", "Formation / CPF"),
@@ -205,7 +205,7 @@ def build_router(deps: WebDeps) -> APIRouter:
             modalities=MODALITIES,
             accessibility=ACCESSIBILITY,
             languages=LANGUAGES,
-            consent_version=CONSENT_VERSION,
+            consent_version=CONSENT_TEXT_VERSION,
             my_cases=cases,
             cases_error=cases_error,
             **context,
@@ -296,7 +296,10 @@ def build_router(deps: WebDeps) -> APIRouter:
             "accessibility": form.getlist("accessibility"),
             "languages": form.getlist("languages"),
             "service_level": form.get("service_level", "accueil_individualise"),
-            "consent": {"accepted": form.get("consent") == "yes", "text_version": CONSENT_VERSION},
+            "consent": {
+                "accepted": form.get("consent") == "yes",
+                "text_version": CONSENT_TEXT_VERSION,
+            },
         }
         try:
             outcome = await deps.intake.call("POST", "/requests", token_of(request), json=body)

@@ -17,7 +17,7 @@ from jalon_shared.events.envelope import utc_now
 from jalon_shared.http import health_router, install_common
 from jalon_shared.mongo import create_client, ping
 from jalon_shared.runtime import serve
-from jalon_shared.settings import ServiceSettings
+from jalon_shared.settings import DEV_PORTS, ServiceSettings, dev_url
 from web.adapters.mailer import SmtpMailer
 from web.adapters.mongo import MongoAccountStore
 from web.adapters.security import Argon2Hasher
@@ -33,11 +33,8 @@ class WebOptions(BaseModel):
 
     private_key_file: Path | None = None
     private_key_pem: str | None = None
-    intake_url: str = "http://127.0.0.1:8101"
-    reporting_url: str = "http://127.0.0.1:8105"
-    appointment_url: str = "http://127.0.0.1:8102"
-    remote_session_url: str = "http://127.0.0.1:8103"
-    document_signature_url: str = "http://127.0.0.1:8104"
+    intake_url: str = dev_url("intake")
+    reporting_url: str = dev_url("reporting")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "Jalon <no-reply@jalon.invalid>"
@@ -60,7 +57,7 @@ class WebSettings(ServiceSettings):
     """The web front's settings, with its defaults."""
 
     service_name: str = "web"
-    http_port: int = 8100
+    http_port: int = DEV_PORTS["web"]
     web: WebOptions = WebOptions()
 
 
