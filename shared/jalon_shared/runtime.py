@@ -6,6 +6,7 @@ A service's composition root calls these; nothing here is created at import time
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,14 +18,15 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
-from faststream.specification import AsyncAPI, get_asyncapi_html
 
 from jalon_shared.admin import admin_router
 from jalon_shared.auth import TokenVerifier
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
+from jalon_shared.events.registry import REGISTRY
 from jalon_shared.http import asyncapi_router, health_router, install_common
 from jalon_shared.logging import configure_logging
+from jalon_shared.messaging.asyncapi import ServiceMessaging, build_document, render_html
 from jalon_shared.messaging.broker import create_broker, create_producer, ensure_topics
 from jalon_shared.messaging.consumer import (
     DeadLetters,
@@ -40,6 +42,9 @@ log = structlog.get_logger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
 
+#: Version of every service's HTTP and event API documents.
+API_VERSION = "1.0.0"
+
 
 @dataclass
 class Infrastructure:
@@ -53,6 +58,9 @@ class Infrastructure:
     outbox: Outbox
     relay: OutboxRelay
     consumers: list[IdempotentConsumer] = field(default_factory=list)
+    #: Declared publications and consumer groups, by topic and by group; the AsyncAPI source.
+    publications: dict[str, list[type[Event]]] = field(default_factory=dict)
+    subscriptions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _started: bool = False
 
     @classmethod
@@ -101,18 +109,30 @@ class Infrastructure:
         )
         subscribe(self.broker, consumer, topic_names, self.settings.kafka)
         self.consumers.append(consumer)
+        self.subscriptions[name] = tuple(topic_names)
         return consumer
 
     def document_publications(self, published: Mapping[str, Sequence[type[Event]]]) -> None:
         """Declare what the service publishes so its AsyncAPI document lists it."""
         for topic, events in published.items():
             for event in events:
-                self.broker.publisher(
-                    topic,
-                    title=f"{topic}:{event.__name__}",
-                    description=(event.__doc__ or "").strip(),
-                    schema=event,
-                )
+                if REGISTRY.types.get(event.model_fields["event_type"].default) is not event:
+                    raise ValueError(f"{event.__name__} is not a registered event contract")
+                if topic != event.TOPIC:
+                    raise ValueError(f"{event.__name__} is published to {event.TOPIC}, not {topic}")
+                declared = self.publications.setdefault(topic, [])
+                if event not in declared:
+                    declared.append(event)
+
+    def asyncapi(self, *, title: str, version: str, description: str) -> dict[str, Any]:
+        """Return the service's AsyncAPI document from what it publishes and consumes."""
+        return build_document(
+            ServiceMessaging(self.publications, self.subscriptions),
+            title=title,
+            version=version,
+            description=description,
+            bootstrap_servers=self.settings.kafka.bootstrap_servers,
+        )
 
     async def start(self) -> None:
         """Create indexes, connect to Kafka and start the consumers and the relay."""
@@ -171,20 +191,23 @@ def create_service_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await infra.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version=API_VERSION, lifespan=lifespan)
     app.state.token_verifier = verifier
     app.state.infra = infra
     install_common(app)
-    spec = AsyncAPI(infra.broker, title=title, version="1.0.0", description=description)
 
-    def render_json() -> str:
-        return spec.to_specification().to_json()
+    def asyncapi_document() -> dict[str, Any]:
+        # Built per request from the declarations, so it always shows the wiring as it is.
+        return infra.asyncapi(title=title, version=API_VERSION, description=description)
 
-    def render_html() -> str:
-        return get_asyncapi_html(spec.to_specification())
+    def asyncapi_json() -> str:
+        return json.dumps(asyncapi_document())
+
+    def asyncapi_html() -> str:
+        return render_html(asyncapi_document())
 
     app.include_router(health_router({"mongo": infra.mongo_ready, "kafka": infra.kafka_ready}))
-    app.include_router(asyncapi_router(render_json, render_html))
+    app.include_router(asyncapi_router(asyncapi_json, asyncapi_html))
     app.include_router(admin_router(infra.relay))
     for router in routers:
         app.include_router(router)

@@ -326,7 +326,7 @@ async def test_activity_events_in_any_order_give_the_same_caseload_line() -> Non
             occurred_at=NOW + timedelta(hours=1),
             appointment_id=kept,
             starts_at=NOW + timedelta(days=5),
-            previous_starts_at=NOW + timedelta(days=3),
+            rescheduled_from=NOW + timedelta(days=3),
         ),
         AppointmentBooked(
             case_id=case_id,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+#: Turns a payload at one schema version into the payload at the next one.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def utc_now() -> datetime:
@@ -23,6 +27,8 @@ class Event(BaseModel):
     TOPIC: ClassVar[str]
     #: Name of the field holding the aggregate id, used as the Kafka key.
     KEY_FIELD: ClassVar[str]
+    #: Upcasters of older payloads of this event, by the version each one reads.
+    UPCASTERS: ClassVar[Mapping[int, Upcaster]] = {}
 
     event_id: UUID = Field(default_factory=uuid4)
     event_type: str

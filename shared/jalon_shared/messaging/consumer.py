@@ -139,12 +139,21 @@ class IdempotentConsumer:
             "processed_at", expireAfterSeconds=int(retention.total_seconds())
         )
 
+    async def reset(self) -> int:
+        """Forget which events were applied, so re-published history applies again."""
+        result = await self._processed.delete_many({"consumer": self.name})
+        log.info("processed markers dropped", consumer=self.name, count=result.deleted_count)
+        return result.deleted_count
+
     async def process(self, delivery: Delivery) -> Outcome:
         """Parse, apply once, retry transient failures, and dead-letter what cannot be applied."""
         try:
             if delivery.value is None:
                 raise ValueError("empty message")
             event = parse_event(delivery.value)
+            if delivery.topic != event.TOPIC:
+                # A contract names its topic: anything else is a producer bug, not this event.
+                raise ValueError(f"{event.event_type} belongs on {event.TOPIC}")
         except (ValueError, ValidationError) as exc:
             # A malformed message never gets better: dead-letter it at once.
             log.warning(
@@ -220,7 +229,6 @@ def subscribe(
         # Anything the consumer could not dead-letter (Mongo or the DLT down) is re-delivered.
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=_raw_decoder,
-        title=f"{consumer.name}:{','.join(topic_names)}",
         **consumer_options(kafka),
     )
     async def on_message(body: bytes, message: KafkaMessage) -> None:

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from pymongo import ASCENDING
 
-from jalon_shared.messaging.consumer import PROCESSED_COLLECTION
 from jalon_shared.mongo import Collection, Database, Session
 from reporting.domain.activity import RegionCounts
 
@@ -22,7 +21,6 @@ class ReportingCollections:
     def __init__(self, database: Database) -> None:
         self.requests: Collection = database[REQUEST_FACTS]
         self.cases: Collection = database[CASE_FACTS]
-        self.processed: Collection = database[PROCESSED_COLLECTION]
 
     async def ensure_indexes(self) -> None:
         """Create the indexes the region queries use."""
@@ -30,19 +28,17 @@ class ReportingCollections:
         await self.cases.create_index([("region", ASCENDING), ("status", ASCENDING)])
 
 
-class MongoReadModelReset:
-    """Drops reporting's facts and the markers of its consumer, so events apply again."""
+class MongoReadModelFacts:
+    """ReadModelFacts: every fact collection of reporting."""
 
-    def __init__(self, collections: ReportingCollections, consumer_name: str) -> None:
+    def __init__(self, collections: ReportingCollections) -> None:
         self._c = collections
-        self._consumer = consumer_name
 
-    async def reset(self) -> int:
-        """Delete every fact and processed marker; return the facts removed."""
+    async def clear(self) -> int:
+        """Delete every fact; return how many were removed."""
         removed = 0
         for collection in (self._c.requests, self._c.cases):
             removed += (await collection.delete_many({})).deleted_count
-        await self._c.processed.delete_many({"consumer": self._consumer})
         return removed
 
 

@@ -48,3 +48,15 @@ class ActivityQueries(Protocol):
     """Reads raw counts for a region."""
 
     async def region_counts(self, region: str) -> RegionCounts: ...
+
+
+class ReadModelFacts(Protocol):
+    """The read model as a whole, for a rebuild."""
+
+    async def clear(self) -> int: ...
+
+
+class ProcessedMarkers(Protocol):
+    """The consumer's record of the events it applied (IdempotentConsumer.reset)."""
+
+    async def reset(self) -> int: ...

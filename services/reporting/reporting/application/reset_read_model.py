@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from reporting.application.ports import ProcessedMarkers, ReadModelFacts
 
 
-class ResettableReadModel(Protocol):
-    """Can drop every fact and the markers of the events they came from."""
-
-    async def reset(self) -> int: ...
-
-
-async def reset_read_model(read_model: ResettableReadModel) -> int:
-    """Drop the read model and its processed-event markers; return the facts removed."""
-    return await read_model.reset()
+async def reset_read_model(facts: ReadModelFacts, markers: ProcessedMarkers) -> int:
+    """Drop the facts, then the consumer's processed markers; return the facts removed."""
+    # Facts first: an event applied in between keeps its fact but loses its marker, so the
+    # re-publish applies it again (every write is an upsert). The other order would lose it.
+    removed = await facts.clear()
+    await markers.reset()
+    return removed

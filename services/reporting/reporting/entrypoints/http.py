@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from jalon_shared.access import Principal, Role
 from jalon_shared.http_auth import require_roles
 from reporting.application.get_region_activity import get_region_activity
-from reporting.application.ports import ActivityQueries
-from reporting.application.reset_read_model import ResettableReadModel, reset_read_model
+from reporting.application.ports import ActivityQueries, ProcessedMarkers, ReadModelFacts
+from reporting.application.reset_read_model import reset_read_model
 from reporting.domain.activity import RegionActivity
 
 
@@ -20,7 +20,9 @@ class ResetResult(BaseModel):
     removed: int
 
 
-def build_router(queries: ActivityQueries, resettable: ResettableReadModel) -> APIRouter:
+def build_router(
+    queries: ActivityQueries, facts: ReadModelFacts, markers: ProcessedMarkers
+) -> APIRouter:
     """Return reporting's routes bound to their queries."""
     router = APIRouter(tags=["reporting"])
     manager = require_roles(Role.MANAGER)
@@ -29,7 +31,7 @@ def build_router(queries: ActivityQueries, resettable: ResettableReadModel) -> A
     @router.post("/admin/read-model/reset")
     async def reset(_: Annotated[Principal, Depends(service)]) -> ResetResult:
         """Drop the read model; re-publishing the producers' outboxes rebuilds it."""
-        return ResetResult(removed=await reset_read_model(resettable))
+        return ResetResult(removed=await reset_read_model(facts, markers))
 
     @router.get("/regions/{region}/activity")
     async def region_activity(

@@ -12,7 +12,7 @@ from jalon_shared.settings import DEV_PORTS, ServiceSettings
 from reporting.adapters.mongo import (
     MongoActivityQueries,
     MongoReadModel,
-    MongoReadModelReset,
+    MongoReadModelFacts,
     ReportingCollections,
 )
 from reporting.application.project_intake_event import project_intake_event
@@ -45,7 +45,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         description="Read models built from events; regional activity, small cells suppressed.",
         routers=[
             build_router(
-                MongoActivityQueries(collections), MongoReadModelReset(collections, consumer.name)
+                MongoActivityQueries(collections), MongoReadModelFacts(collections), consumer
             )
         ],
         verifier=verifier_from(settings),
