@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install install-browser run test lint typecheck unit integration e2e bench format clean
+.PHONY: install install-browser install-node run test lint typecheck unit integration contract e2e bench format clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -18,6 +18,14 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml dev/pyprojec
 	@touch $@
 
 install: $(VENV)/.synced
+
+# The official AsyncAPI parser (pinned in package-lock.json) checks every service's document.
+# Install scripts are skipped: the parser needs none, and one dependency's only phones home.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+install-node: node_modules/.installed
 
 # Debian's Chromium and its driver for the page tests; never a downloaded browser.
 install-browser:
@@ -40,10 +48,13 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration -q
 
+contract: install install-node
+	$(BIN)/pytest tests/contract -q
+
 e2e: install install-browser
 	$(BIN)/pytest tests/e2e -q
 
-test: lint typecheck install-browser
+test: lint typecheck install-browser install-node
 	$(BIN)/pytest -q
 
 bench: install
@@ -54,4 +65,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from collections.abc import Awaitable
-from datetime import timedelta
+from collections.abc import AsyncIterator, Awaitable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from jalon_dev.stack import EmbeddedKafka
+from jalon_shared.events import topics
+from jalon_shared.events.appointment import AppointmentRescheduled
+from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.intake import BeneficiaryErased
 from jalon_shared.messaging.consumer import DeadLetters, Delivery, IdempotentConsumer, Outcome
 from jalon_shared.messaging.outbox import Headers, Outbox, OutboxRelay
-from jalon_shared.mongo import Client, Session, in_transaction
+from jalon_shared.mongo import Client, Database, Session, in_transaction
 from jalon_shared.settings import ConsumerSettings
 
 
@@ -134,3 +138,136 @@ async def test_consumer_applies_once_and_dead_letters_after_bounded_retries(
     assert letter is not None
     assert letter["attempts"] == 3
     assert "downstream refused" in letter["error"]
+
+
+class CapturingPublisher:
+    """Acks every send and keeps what was sent, as the broker would receive it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, bytes]] = []
+
+    async def send(self, topic: str, key: bytes, value: bytes, headers: Headers) -> Awaitable[Any]:
+        self.sent.append((topic, key, value))
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+
+@pytest.fixture
+async def producer(kafka: EmbeddedKafka) -> AsyncIterator[AIOKafkaProducer]:
+    """Return a raw producer for the consumers' dead letters."""
+    raw = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, enable_idempotence=False)
+    await raw.start()
+    yield raw
+    await raw.stop()
+
+
+def recording_consumer(
+    name: str, client: Client, db: Database, producer: AIOKafkaProducer, seen: list[Event]
+) -> IdempotentConsumer:
+    async def record(event: Event, session: Session) -> None:
+        seen.append(event)
+
+    return IdempotentConsumer(
+        name,
+        client,
+        db,
+        record,
+        DeadLetters(producer, db, name),
+        ConsumerSettings(max_attempts=1, retry_backoff_ms=1),
+    )
+
+
+async def test_a_v1_event_left_in_an_old_outbox_reaches_consumers_as_v2(
+    mongo_client: Client, producer: AIOKafkaProducer
+) -> None:
+    db = mongo_client[f"t_upcast_{uuid.uuid4().hex[:8]}"]
+    outbox = Outbox(db)
+    await outbox.ensure_indexes()
+    event_id, appointment_id = uuid.uuid4(), uuid.uuid4()
+    # The record exactly as the v1 producer staged it, before AppointmentRescheduled v2 existed.
+    v1_payload = {
+        "event_id": str(event_id),
+        "event_type": "appointment.rescheduled",
+        "schema_version": 1,
+        "occurred_at": "2026-03-01T08:00:00Z",
+        "correlation_id": "corr-v1",
+        "causation_id": None,
+        "producer": "appointment",
+        "appointment_id": str(appointment_id),
+        "case_id": str(uuid.uuid4()),
+        "starts_at": "2026-03-10T09:30:00Z",
+        "previous_starts_at": "2026-03-03T14:00:00",
+    }
+    await outbox.collection.insert_one(
+        {
+            "event_id": str(event_id),
+            "event_type": "appointment.rescheduled",
+            "topic": topics.APPOINTMENT,
+            "key": str(appointment_id),
+            "payload": json.dumps(v1_payload),
+            "correlation_id": "corr-v1",
+            "created_at": utc_now(),
+            "sent_at": None,
+        }
+    )
+    publisher = CapturingPublisher()
+    assert await OutboxRelay(outbox.collection, publisher).drain() == 1
+    [(topic, key, value)] = publisher.sent
+    seen: list[Event] = []
+    consumer = recording_consumer("test.upcast", mongo_client, db, producer, seen)
+    await consumer.ensure_indexes(retention=timedelta(days=1))
+    outcome = await consumer.process(Delivery(topic, 0, 0, key, value, []))
+    assert outcome is Outcome.PROCESSED
+    [event] = seen
+    assert isinstance(event, AppointmentRescheduled)
+    assert event.schema_version == 2
+    assert event.event_id == event_id
+    assert event.rescheduled_from == datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+
+
+async def test_reset_drops_only_the_consumers_own_markers(
+    mongo_client: Client, producer: AIOKafkaProducer
+) -> None:
+    db = mongo_client[f"t_reset_{uuid.uuid4().hex[:8]}"]
+    seen_a: list[Event] = []
+    seen_b: list[Event] = []
+    a = recording_consumer("test.reset-a", mongo_client, db, producer, seen_a)
+    b = recording_consumer("test.reset-b", mongo_client, db, producer, seen_b)
+    await a.ensure_indexes(retention=timedelta(days=1))
+    events = [erased(), erased()]
+    deliveries = [
+        Delivery(topics.INTAKE_BENEFICIARY, 0, offset, e.key().encode(), e.to_json_bytes(), [])
+        for offset, e in enumerate(events)
+    ]
+    for consumer in (a, b):
+        for delivery in deliveries:
+            assert await consumer.process(delivery) is Outcome.PROCESSED
+
+    assert await a.reset() == 2
+    assert await db["processed_events"].count_documents({"consumer": "test.reset-a"}) == 0
+    assert await db["processed_events"].count_documents({"consumer": "test.reset-b"}) == 2
+    # After the reset the same history applies again to a, and is still a duplicate for b.
+    for delivery in deliveries:
+        assert await a.process(delivery) is Outcome.PROCESSED
+        assert await b.process(delivery) is Outcome.DUPLICATE
+    assert seen_a == [*events, *events]
+    assert seen_b == events
+    assert await a.reset() == 2
+    assert await a.reset() == 0
+
+
+async def test_an_event_on_another_topic_than_its_contract_is_dead_lettered(
+    mongo_client: Client, producer: AIOKafkaProducer
+) -> None:
+    db = mongo_client[f"t_topic_{uuid.uuid4().hex[:8]}"]
+    seen: list[Event] = []
+    consumer = recording_consumer("test.topic", mongo_client, db, producer, seen)
+    await consumer.ensure_indexes(retention=timedelta(days=1))
+    event = erased()
+    delivery = Delivery(topics.INTAKE_CASE, 2, 7, b"k", event.to_json_bytes(), [])
+    assert await consumer.process(delivery) is Outcome.DEAD_LETTERED
+    assert seen == []
+    letter = await db["dead_letters"].find_one({"topic": topics.INTAKE_CASE, "offset": 7})
+    assert letter is not None
+    assert "intake.beneficiary_erased belongs on intake.beneficiary.v1" in letter["error"]

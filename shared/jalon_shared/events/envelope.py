@@ -21,7 +21,10 @@ def utc_now() -> datetime:
 class Event(BaseModel):
     """Base of all event contracts: frozen, closed and versioned."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A serialised event carries every field, defaults included: its wire schema says so.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_serialization_defaults_required=True
+    )
 
     #: Topic the event is published to; set by each concrete event.
     TOPIC: ClassVar[str]
