@@ -2,10 +2,10 @@
 
 # FastAPI resolves route annotations at runtime, and these name local dependencies.
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Depends, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
 from jalon_shared.access import Principal, Role
 from jalon_shared.http_auth import require_roles
@@ -15,7 +15,17 @@ from jalon_shared.messaging.outbox import OutboxRelay
 class RepublishRequest(BaseModel):
     """Which part of the outbox history to publish again."""
 
+    model_config = ConfigDict(extra="forbid")
+
     since: AwareDatetime | None = None
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _text_only(cls, value: Any) -> Any:
+        # The schema says a date-time string; pydantic alone would also read a number as Unix time.
+        if value is not None and not isinstance(value, str):
+            raise ValueError("since must be an ISO 8601 date-time string")
+        return value
 
 
 class RepublishResult(BaseModel):
@@ -27,7 +37,14 @@ class RepublishResult(BaseModel):
 
 def admin_router(relay: OutboxRelay) -> APIRouter:
     """Return the operator routes: re-publishing the outbox history."""
-    router = APIRouter(prefix="/admin", tags=["admin"])
+    router = APIRouter(
+        prefix="/admin",
+        tags=["admin"],
+        responses={
+            status.HTTP_401_UNAUTHORIZED: {"description": "No bearer token, or an invalid one."},
+            status.HTTP_403_FORBIDDEN: {"description": "Only a service token may."},
+        },
+    )
     service_only = require_roles(Role.SERVICE)
 
     @router.post("/outbox/republish")

@@ -94,7 +94,8 @@ def operations_by_action(document: Document, action: str) -> dict[str, Document]
 
 def topic_of(operation: Document) -> str:
     """Return the topic an operation's channel names."""
-    return operation["channel"]["$ref"].rsplit("/", 1)[-1]
+    reference: str = operation["channel"]["$ref"]
+    return reference.rsplit("/", 1)[-1]
 
 
 def test_every_service_has_a_document(documents: dict[str, Document]) -> None:

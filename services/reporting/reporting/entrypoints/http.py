@@ -24,7 +24,14 @@ def build_router(
     queries: ActivityQueries, facts: ReadModelFacts, markers: ProcessedMarkers
 ) -> APIRouter:
     """Return reporting's routes bound to their queries."""
-    router = APIRouter(tags=["reporting"])
+    # Every route admits one role only: both refusals are part of each route's contract.
+    router = APIRouter(
+        tags=["reporting"],
+        responses={
+            status.HTTP_401_UNAUTHORIZED: {"description": "No bearer token, or an invalid one."},
+            status.HTTP_403_FORBIDDEN: {"description": "The caller's role or region may not."},
+        },
+    )
     manager = require_roles(Role.MANAGER)
     service = require_roles(Role.SERVICE)
 
