@@ -1,1 +1,1 @@
-"""Bookings, modality changes with consent, reminders and no-shows."""
+"""Bookings, modality changes with consent, reminders and no-shows: not modelled yet."""

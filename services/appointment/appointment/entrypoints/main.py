@@ -24,7 +24,7 @@ class AppointmentSettings(ServiceSettings):
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
-    """Wire the staff-directory copy, the routes and the declared publications."""
+    """Wire the staff-directory copy, its case-access route and the declared contracts."""
     infra = Infrastructure.build(settings)
     directory = register_directory(infra)
     infra.document_publications(
@@ -40,7 +40,11 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     return create_service_app(
         infra,
         title="Jalon appointment",
-        description="Availability, bookings, modality and consent, reminders, no-shows, waitlist.",
+        description=(
+            "Bookings, modality and consent, reminders and no-shows are to come (their event "
+            "contracts are declared); today it keeps a copy of intake's staff directory and case "
+            "ownership and answers case-access checks."
+        ),
         routers=[directory_router(directory)],
         verifier=verifier_from(settings),
         on_startup=[directory.ensure_indexes],

@@ -1,1 +1,1 @@
-"""Summaries, signing ceremonies, evidence trails and the document space."""
+"""Summaries, signing ceremonies, evidence trails and the document space: not modelled yet."""

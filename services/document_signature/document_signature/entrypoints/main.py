@@ -23,7 +23,7 @@ class DocumentSignatureSettings(ServiceSettings):
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
-    """Wire the staff-directory copy, the routes and the declared publications."""
+    """Wire the staff-directory copy, its case-access route and the declared contracts."""
     infra = Infrastructure.build(settings)
     directory = register_directory(infra)
     infra.document_publications(
@@ -32,7 +32,11 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     return create_service_app(
         infra,
         title="Jalon document signature",
-        description="Summary drafts, PDF, OTP signing, PAdES seal, evidence, document space.",
+        description=(
+            "Summaries, PDF, OTP signing, PAdES seal and the document space are to come (their "
+            "event contracts are declared); today it keeps a copy of intake's staff directory and "
+            "case ownership and answers case-access checks."
+        ),
         routers=[directory_router(directory)],
         verifier=verifier_from(settings),
         on_startup=[directory.ensure_indexes],

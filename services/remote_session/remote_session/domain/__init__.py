@@ -1,1 +1,1 @@
-"""Rooms, participants, the call log and message threads."""
+"""Rooms, participants, the call log and message threads: not modelled yet."""

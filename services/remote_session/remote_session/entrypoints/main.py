@@ -17,13 +17,16 @@ class RemoteSessionSettings(ServiceSettings):
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
-    """Wire the staff-directory copy, the routes and the declared publications."""
+    """Wire the staff-directory copy and its case-access route."""
     infra = Infrastructure.build(settings)
     directory = register_directory(infra)
     return create_service_app(
         infra,
         title="Jalon remote session",
-        description="WebRTC signalling, aiortc media relay, phone-call log, asynchronous threads.",
+        description=(
+            "WebRTC signalling, media relay, call log and threads are to come; today it keeps a "
+            "copy of intake's staff directory and case ownership and answers case-access checks."
+        ),
         routers=[directory_router(directory)],
         verifier=verifier_from(settings),
         on_startup=[directory.ensure_indexes],
