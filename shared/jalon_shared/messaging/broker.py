@@ -22,7 +22,7 @@ def create_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
         settings.bootstrap_servers,
         client_id=client_id,
         request_timeout_ms=settings.request_timeout_ms,
-        # The embedded broker refuses idempotent producers (docs/architecture.md, "Embedded").
+        # The embedded broker refuses idempotent producers (docs/architecture.md, "Embedded stack").
         enable_idempotence=False,
         acks="all",
         logger=None,

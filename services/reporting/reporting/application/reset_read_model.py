@@ -8,7 +8,7 @@ from reporting.application.ports import ProcessedMarkers, ReadModelFacts
 async def reset_read_model(facts: ReadModelFacts, markers: ProcessedMarkers) -> int:
     """Drop the facts, then the consumer's processed markers; return the facts removed."""
     # Facts first: an event applied in between keeps its fact but loses its marker, so the
-    # re-publish applies it again (every write is an upsert). The other order would lose it.
+    # re-publish applies it again (writes are upserts and $sets). The other order would lose it.
     removed = await facts.clear()
     await markers.reset()
     return removed
