@@ -104,11 +104,6 @@ class EventRegistry:
         """Return the event classes by event_type."""
         return dict(self._types)
 
-    @property
-    def upcasters(self) -> Mapping[tuple[str, int], Upcaster]:
-        """Return the upcasters by (event_type, version they read)."""
-        return dict(self._upcasters)
-
     def on_topic(self, topic: str) -> list[type[Event]]:
         """Return the event classes published to a topic, in event_type order."""
         return [cls for _, cls in sorted(self._types.items()) if topic == cls.TOPIC]
