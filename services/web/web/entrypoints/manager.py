@@ -24,5 +24,10 @@ async def region_activity(request: Request, session: Manager, deps: Deps) -> HTM
     region = page.region.label if page.region else "votre région"
     sites = {s.code: s.label for s in page.region.sites} if page.region else {}
     return await render(
-        request, "manager_home.html", f"Activité · {region}", page=page, sites=sites
+        request,
+        "manager_home.html",
+        f"Activité · {region}",
+        page=page,
+        sites=sites,
+        region_label=region,
     )

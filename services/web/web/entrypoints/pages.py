@@ -75,6 +75,11 @@ def _by(entry_by: str) -> str:
     return labels.label(entry_by.split(":", 1)[0], Role)
 
 
+def isolate(text: object) -> str:
+    """Wrap text in Unicode isolates, where an element cannot (titles, list options)."""
+    return f"\u2068{text}\u2069"
+
+
 def history_line(entry: HistoryEntry) -> Markup:
     """Say what happened at one step of a case, names isolated from the page's direction."""
     action = labels.label(entry.action, HistoryAction)
@@ -102,6 +107,7 @@ TEMPLATES.env.filters["lang"] = labels.language
 TEMPLATES.env.filters["date"] = french_date
 TEMPLATES.env.filters["datetime"] = french_datetime
 TEMPLATES.env.filters["by"] = _by
+TEMPLATES.env.filters["isolate"] = isolate
 TEMPLATES.env.filters["history_line"] = history_line
 TEMPLATES.env.globals.update(
     cell=cell,
