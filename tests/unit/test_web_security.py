@@ -31,6 +31,7 @@ def test_what_counts_as_cross_site() -> None:
     assert is_cross_site("POST", headers(sec_fetch_site="same-site"), own)
     assert is_cross_site("POST", headers(origin="http://evil.test"), own)
     assert is_cross_site("POST", headers(origin="null"), own)
+    assert not is_cross_site("POST", headers(origin="null", sec_fetch_site="same-origin"), own)
     assert is_cross_site(
         "POST", headers(sec_fetch_site="same-origin", origin="http://evil.test"), own
     )

@@ -26,7 +26,8 @@ PAGE_HEADERS = {
         "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    # Not no-referrer: browsers then send "Origin: null" on every post, hiding same-origin ones.
+    "referrer-policy": "same-origin",
     # Pages carry personal data: no shared or back-button cache.
     "cache-control": "no-store",
 }
@@ -48,7 +49,8 @@ def is_cross_site(method: str, headers: Headers, own_origins: Iterable[str]) -> 
     if fetch_site is not None and fetch_site not in SAME_ORIGIN_FETCH:
         return True
     origin = headers.get("origin")
-    if origin is None:
+    if origin is None or origin == "null":
+        # Sec-Fetch-Site is set by the browser alone, so it vouches for a hidden origin.
         return fetch_site is None
     return origin not in set(own_origins)
 
