@@ -84,7 +84,7 @@ def service_env(
     mongo: EmbeddedMongo,
     public_key: Path,
     private_key: Path,
-    mailbox: DevMailbox,
+    mailbox: DevMailbox | None = None,
 ) -> dict[str, str]:
     """Return the environment of one service process."""
     env = {
@@ -102,16 +102,19 @@ def service_env(
     if service.module == "web":
         env |= {
             "JALON_WEB__PRIVATE_KEY_FILE": str(private_key),
-            # Sign-in codes go through the dev mailbox, like every email in dev.
-            "JALON_WEB__SMTP_HOST": "127.0.0.1",
-            "JALON_WEB__SMTP_PORT": str(mailbox.smtp_port),
-            "JALON_WEB__DEV_MAILBOX_URL": mailbox.url,
             **{
                 f"JALON_WEB__{s.module.upper()}_URL": dev_url(s.module)
                 for s in SERVICES
                 if s.module != "web"
             },
         }
+        if mailbox is not None:
+            # Sign-in codes go through the dev mailbox, like every email in dev.
+            env |= {
+                "JALON_WEB__SMTP_HOST": "127.0.0.1",
+                "JALON_WEB__SMTP_PORT": str(mailbox.smtp_port),
+                "JALON_WEB__DEV_MAILBOX_URL": mailbox.url,
+            }
     return env
 
 
