@@ -18,7 +18,9 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -36,11 +38,24 @@ async def in_browser(action: Callable[[], T]) -> T:
     return await asyncio.to_thread(action)
 
 
+def replaced(old: WebElement) -> Callable[[webdriver.Chrome], bool]:
+    """Wait condition: the element's page is gone (chromedriver words this in two ways)."""
+
+    def check(_: webdriver.Chrome) -> bool:
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    return check
+
+
 def submit(driver: webdriver.Chrome, css: str) -> None:
     """Press a form's button and wait for the page it leads to (never race the old one)."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 10).until(replaced(old))
 
 
 def latest_code(stack: WebStack, email: str, timeout: float = 10) -> str:
@@ -308,7 +323,7 @@ async def test_beneficiary_then_counsellor_case_page_then_handover_then_manager(
         shoot(browser, "13-counsellor-caseload")
         old = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.LINK_TEXT, "Inès Moreau").click()
-        WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old))
+        WebDriverWait(browser, 10).until(replaced(old))
         person = browser.find_element(By.ID, "person").text
         request = browser.find_element(By.ID, "request").text
         history = browser.find_element(By.ID, "history").text
