@@ -28,7 +28,7 @@ class SmtpMailer:
         message["To"] = email
         message["Subject"] = "Votre code de connexion Jalon"
         message.set_content(
-            f"Bonjour,\n\nVotre code de connexion à Jalon : {code}\n"
+            f"Bonjour,\n\nVotre code de connexion à Jalon :\n\n    {code}\n\n"
             "Il expire dans 10 minutes. Si vous ne l'avez pas demandé, ignorez ce message.\n"
         )
         try:

@@ -74,20 +74,21 @@ class MongoAccountStore:
 
     async def beneficiary_or_create(self, account: BeneficiaryAccount) -> BeneficiaryAccount:
         """Return the email's account, storing the given one if there was none (atomic)."""
+        # Insert-or-read on the unique _id: two first sign-ins racing end with one account.
+        existing = await self.beneficiary(account.email)
+        if existing is not None:
+            return existing
         try:
-            doc = await self._beneficiaries.find_one_and_update(
-                {"_id": account.email},
-                {"$setOnInsert": {"beneficiary_id": account.beneficiary_id}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
+            await self._beneficiaries.insert_one(
+                {"_id": account.email, "beneficiary_id": account.beneficiary_id},
                 session=self._session,
             )
         except DuplicateKeyError:
-            # Two first sign-ins raced: the other one stored the account.
-            doc = await self._beneficiaries.find_one({"_id": account.email}, session=self._session)
-        if doc is None:
-            raise RuntimeError("account vanished while being created")
-        return BeneficiaryAccount.model_validate({**doc, "email": doc["_id"]})
+            stored = await self.beneficiary(account.email)
+            if stored is None:
+                raise
+            return stored
+        return account
 
     async def delete_beneficiary(self, email: str) -> None:
         """Forget a beneficiary account (after their erasure)."""
@@ -125,18 +126,23 @@ class MongoRateLimiter:
 
     async def hit(self, bucket: str, expires_at: datetime) -> int:
         """Count one try in the bucket and return the count so far, this one included."""
-        for _ in range(2):
+        # An $inc on an existing counter is atomic everywhere; the first try of a window
+        # inserts it, and the unique _id turns a racing twin into one more $inc. (An upsert
+        # would do both at once on MongoDB, but two racing upserts on the embedded server
+        # can both insert, losing a try.)
+        for _ in range(3):
+            doc = await self._counters.find_one_and_update(
+                {"_id": bucket}, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER
+            )
+            if doc is not None:
+                return int(doc["count"])
             try:
-                doc = await self._counters.find_one_and_update(
-                    {"_id": bucket},
-                    {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires_at}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
+                await self._counters.insert_one(
+                    {"_id": bucket, "count": 1, "expires_at": expires_at}
                 )
             except DuplicateKeyError:
-                # Two first tries raced on the upsert; the second pass increments the winner's.
                 continue
-            return int(doc["count"]) if doc else 1
+            return 1
         raise RuntimeError("rate-limit counter could not be written")
 
     async def refund(self, bucket: str) -> None:
