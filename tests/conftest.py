@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
+from jalon_dev.mailbox import DevMailbox
+from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo, free_port
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.settings import KafkaSettings
@@ -43,3 +44,12 @@ async def kafka() -> AsyncIterator[EmbeddedKafka]:
     await ensure_topics(KafkaSettings(bootstrap_servers=broker.bootstrap), PARTITIONS)
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+async def dev_mailbox() -> AsyncIterator[DevMailbox]:
+    """Run the dev mailbox (SMTP sink and its page) on free loopback ports."""
+    mailbox = DevMailbox(smtp_port=free_port(), page_port=free_port())
+    await mailbox.start()
+    yield mailbox
+    await mailbox.stop()

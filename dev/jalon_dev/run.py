@@ -25,16 +25,25 @@ from jalon_dev.demo import (
     DEMO_BENEFICIARY_EMAIL,
     DEMO_BENEFICIARY_ID,
     DEMO_PASSWORD,
+    DEMO_STAFF,
     demo_counsellors,
     first_of,
 )
+from jalon_dev.mailbox import PAGE_PORT, SMTP_PORT, DevMailbox
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.events.vocabulary import CONSENT_TEXT_VERSION
 from jalon_shared.messaging.broker import ensure_topics
-from jalon_shared.settings import DEV_PORTS, TOKEN_AUDIENCE, TOKEN_ISSUER, KafkaSettings, dev_url
+from jalon_shared.settings import (
+    DEV_PORTS,
+    TOKEN_AUDIENCE,
+    TOKEN_ISSUER,
+    KafkaSettings,
+    MongoSettings,
+    dev_url,
+)
 
 ROOT = Path.cwd()
 DATA = ROOT / ".data"
@@ -75,6 +84,7 @@ def service_env(
     mongo: EmbeddedMongo,
     public_key: Path,
     private_key: Path,
+    mailbox: DevMailbox | None = None,
 ) -> dict[str, str]:
     """Return the environment of one service process."""
     env = {
@@ -92,14 +102,19 @@ def service_env(
     if service.module == "web":
         env |= {
             "JALON_WEB__PRIVATE_KEY_FILE": str(private_key),
-            "JALON_WEB__DEV_SHOW_CODES": "true",
-            "JALON_WEB__SEED_DEMO": "true",
             **{
                 f"JALON_WEB__{s.module.upper()}_URL": dev_url(s.module)
                 for s in SERVICES
                 if s.module != "web"
             },
         }
+        if mailbox is not None:
+            # Sign-in codes go through the dev mailbox, like every email in dev.
+            env |= {
+                "JALON_WEB__SMTP_HOST": "127.0.0.1",
+                "JALON_WEB__SMTP_PORT": str(mailbox.smtp_port),
+                "JALON_WEB__DEV_MAILBOX_URL": mailbox.url,
+            }
     return env
 
 
@@ -173,7 +188,21 @@ async def seed(issuer: TokenIssuer) -> None:
         marker.touch()
 
 
-def print_urls(issuer: TokenIssuer, services: list[Service]) -> None:
+async def seed_web(mongo: EmbeddedMongo) -> int:
+    """Create the demo sign-in accounts with the web front's own seeding (demo data stays here)."""
+    # Imported here: make run also works with only some services installed.
+    from web.domain.accounts import BeneficiaryAccount
+    from web.entrypoints.main import WebSettings
+    from web.entrypoints.main import seed as seed_web_accounts
+
+    settings = WebSettings(mongo=MongoSettings(uri=mongo.uri))
+    beneficiary = BeneficiaryAccount(
+        email=DEMO_BENEFICIARY_EMAIL, beneficiary_id=DEMO_BENEFICIARY_ID
+    )
+    return await seed_web_accounts(settings, DEMO_STAFF, [beneficiary], DEMO_PASSWORD)
+
+
+def print_urls(issuer: TokenIssuer, services: list[Service], mailbox: DevMailbox) -> None:
     """Print where each persona starts, and the API of every service."""
     web = dev_url("web")
     counsellor, manager = first_of(Role.COUNSELLOR), first_of(Role.MANAGER)
@@ -181,7 +210,7 @@ def print_urls(issuer: TokenIssuer, services: list[Service]) -> None:
     if any(s.module == "web" for s in services):
         print("Personas (web front):")
         print(
-            f"  Beneficiary         {web}/beneficiary   email {DEMO_BENEFICIARY_EMAIL} (code shown on the page in dev)"
+            f"  Beneficiary         {web}/beneficiary   email {DEMO_BENEFICIARY_EMAIL} (code in the dev mailbox)"
         )
         print(
             f"  Counsellor          {web}/counsellor    id {counsellor.account_id}, password {DEMO_PASSWORD}"
@@ -189,6 +218,7 @@ def print_urls(issuer: TokenIssuer, services: list[Service]) -> None:
         print(
             f"  Regional manager    {web}/manager       id {manager.account_id}, password {DEMO_PASSWORD}"
         )
+    print(f"\nDev mailbox (every email sent in dev, sign-in codes included): {mailbox.url}")
     print("\nServices (OpenAPI at /docs, AsyncAPI at /asyncapi, health at /readyz):")
     for service in services:
         print(f"  {service.module:<20} http://127.0.0.1:{service.port}")
@@ -216,6 +246,7 @@ async def run() -> None:
         port=MONGO_PORT, storage=str(DATA / "mongo"), log_path=logs / "secantus.log"
     )
     kafka = EmbeddedKafka(port=KAFKA_PORT, log_path=logs / "tansu.log")
+    mailbox = DevMailbox(smtp_port=SMTP_PORT, page_port=PAGE_PORT)
     processes: list[tuple[Service, subprocess.Popen[bytes]]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -225,6 +256,7 @@ async def run() -> None:
         print("starting MongoDB (SecantusDB) and Kafka (Tansu)...")
         mongo.start()
         kafka.start()
+        await mailbox.start()
         created = await ensure_topics(KafkaSettings(bootstrap_servers=kafka.bootstrap), PARTITIONS)
         print(f"topics ready ({len(PARTITIONS)}; created {len(created)})")
         services = [
@@ -237,7 +269,7 @@ async def run() -> None:
             log_file = open(logs / f"{service.module}.log", "ab")  # noqa: SIM115
             process = subprocess.Popen(
                 [sys.executable, "-m", service.module],
-                env=service_env(service, kafka, mongo, public_key, private_key),
+                env=service_env(service, kafka, mongo, public_key, private_key, mailbox),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
@@ -247,7 +279,9 @@ async def run() -> None:
                 await wait_ready(client, service, process)
                 print(f"  {service.module} ready on :{service.port}")
         await seed(issuer)
-        print_urls(issuer, services)
+        if any(s.module == "web" for s in services):
+            await seed_web(mongo)
+        print_urls(issuer, services, mailbox)
         while not stop.is_set():
             for service, process in processes:
                 if process.poll() is not None:
@@ -267,6 +301,7 @@ async def run() -> None:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        await mailbox.stop()
         kafka.stop()
         mongo.stop()
         print("stopped.")

@@ -1,14 +1,18 @@
-"""Real servers on loopback ports and Debian's headless Chromium, for the pages."""
+"""Real servers on loopback ports, the dev mailbox, and Debian's headless Chromium."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -16,25 +20,42 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from intake.entrypoints.main import build_app as build_intake
+from jalon_dev.demo import (
+    DEMO_BENEFICIARY_EMAIL,
+    DEMO_BENEFICIARY_ID,
+    DEMO_PASSWORD,
+    DEMO_REGIONS,
+    DEMO_STAFF,
+    demo_counsellors,
+)
+from jalon_dev.mailbox import DevMailbox
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo, free_port
+from jalon_shared.access import Role
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.settings import KafkaSettings, ServiceSettings
 from reporting.entrypoints.main import build_app as build_reporting
 from tests.support import Keys, service_settings
-from web.entrypoints.main import WebOptions, WebSettings
+from web.domain.accounts import BeneficiaryAccount
+from web.entrypoints.main import RateLimitOptions, WebOptions, WebSettings
 from web.entrypoints.main import build_app as build_web
+from web.entrypoints.main import seed as seed_web
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+#: Screenshots for people to look at; outside the repository on purpose.
+SHOTS = Path(tempfile.gettempdir()) / "jalon-shots"
+WIDTHS = (1280, 390)
 
 
 @dataclass
 class WebStack:
-    """Where the web front answers, and the services behind it."""
+    """Where the web front answers, the services behind it, and the mailbox."""
 
     base_url: str
     intake_url: str
+    mailbox: DevMailbox
+    keys: Keys
 
 
 async def serve_app(app: FastAPI, port: int, stack: AsyncExitStack) -> None:
@@ -67,9 +88,9 @@ async def e2e_kafka() -> AsyncIterator[EmbeddedKafka]:
 
 @pytest.fixture(scope="session")
 async def web_stack(
-    e2e_kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys
+    e2e_kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, dev_mailbox: DevMailbox
 ) -> AsyncIterator[WebStack]:
-    """Run intake, reporting and the web front as real HTTP servers."""
+    """Run intake, reporting and the web front as real HTTP servers, mail to the mailbox."""
     kafka = e2e_kafka
     ports = {"intake": free_port(), "reporting": free_port(), "web": free_port()}
 
@@ -84,16 +105,57 @@ async def web_stack(
             private_key_pem=keys.private_pem,
             intake_url=f"http://127.0.0.1:{ports['intake']}",
             reporting_url=f"http://127.0.0.1:{ports['reporting']}",
-            smtp_port=free_port(),  # nothing listens: sending fails and is only logged
-            dev_show_codes=True,
-            seed_demo=True,
+            smtp_port=dev_mailbox.smtp_port,
+            dev_mailbox_url=dev_mailbox.url,
+            # Every test signs in from 127.0.0.1: the per-address limits are not under test.
+            rate_limits=RateLimitOptions(password_per_address=200, code_per_address=200),
         ),
     )
+    lea = BeneficiaryAccount(email=DEMO_BENEFICIARY_EMAIL, beneficiary_id=DEMO_BENEFICIARY_ID)
+    await seed_web(web_settings, DEMO_STAFF, [lea], DEMO_PASSWORD)
     async with AsyncExitStack() as stack:
         await serve_app(build_intake(settings("intake")), ports["intake"], stack)
         await serve_app(build_reporting(settings("reporting")), ports["reporting"], stack)
         await serve_app(build_web(web_settings), ports["web"], stack)
-        yield WebStack(f"http://127.0.0.1:{ports['web']}", f"http://127.0.0.1:{ports['intake']}")
+        yield WebStack(
+            f"http://127.0.0.1:{ports['web']}",
+            f"http://127.0.0.1:{ports['intake']}",
+            dev_mailbox,
+            keys,
+        )
+
+
+@pytest.fixture(scope="session")
+async def intake_reference(web_stack: WebStack) -> WebStack:
+    """Give intake the demo regions, sites and counsellors, as `make run` does (contract routes)."""
+    service = web_stack.keys.issuer().mint("e2e-seed", Role.SERVICE, ttl=timedelta(minutes=5))
+    async with httpx.AsyncClient(base_url=web_stack.intake_url, timeout=10) as http:
+        for (code, label), sites in DEMO_REGIONS.items():
+            answer = await http.put(
+                f"/reference/regions/{code}",
+                json={
+                    "label": label,
+                    "sites": [{"code": s, "label": n, "active": True} for s, n in sites],
+                },
+                headers={"Authorization": f"Bearer {service}"},
+            )
+            assert answer.status_code == 200, answer.text
+        for staff in demo_counsellors():
+            answer = await http.put(
+                f"/counsellors/{staff.account_id}",
+                json={
+                    "display_name": staff.display_name,
+                    "region": staff.region,
+                    "site": staff.site,
+                    "capacity": staff.capacity,
+                    "skills": list(staff.skills),
+                    "languages": list(staff.languages),
+                    "active": True,
+                },
+                headers={"Authorization": f"Bearer {service}"},
+            )
+            assert answer.status_code == 200, answer.text
+    return web_stack
 
 
 @pytest.fixture
@@ -112,6 +174,8 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        "--lang=fr-FR",
+        "--window-size=1280,900",
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
@@ -122,3 +186,29 @@ def browser() -> Iterator[webdriver.Chrome]:
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def shoot(driver: webdriver.Chrome, name: str) -> list[Path]:
+    """Save the whole current page at each width under SHOTS, for a person to look at."""
+    SHOTS.mkdir(exist_ok=True)
+    saved: list[Path] = []
+    for width in WIDTHS:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+        metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        height = int(metrics["cssContentSize"]["height"])
+        shot = driver.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 8000), "scale": 1},
+            },
+        )
+        path = SHOTS / f"{name}-{width}.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
+        saved.append(path)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return saved

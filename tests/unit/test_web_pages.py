@@ -1,123 +1,63 @@
-"""The web front's pages over fakes: sessions, role gating and calls to the services."""
+"""The web front's pages over fakes: personas, forms, French labels, actions and their flashes."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
+import re
 from uuid import UUID, uuid4
 
-import httpx
 import jwt
 import pytest
-from fastapi import FastAPI
 
 from jalon_shared.access import Role
-from jalon_shared.auth import TokenIssuer, TokenVerifier, generate_key_pair
+from jalon_shared.auth import TokenIssuer, generate_key_pair
+from jalon_shared.events.vocabulary import CloseReason, ServiceLevel
 from jalon_shared.settings import TOKEN_AUDIENCE, TOKEN_ISSUER
-from tests.unit.test_web_sign_in import NOW, MemoryAccounts, SentBox
-from web.adapters.services import ServiceClient
-from web.application.seed_demo_accounts import DEMO_PASSWORD, seed_demo_accounts
-from web.domain.accounts import BeneficiaryAccount
-from web.entrypoints.http import COOKIE, PAGE_SIZE, WebDeps, build_router, page_headers
+from tests.unit.web_fakes import (
+    Front,
+    build_front,
+    case_details,
+    caseload_item,
+    counsellor,
+    sign_in,
+    sign_in_beneficiary,
+)
+from web.application.errors import ApiError, FieldError
+from web.application.views import (
+    CaseloadAlerts,
+    OwnData,
+    RegionActivity,
+    RequestOutcome,
+    SubmittedRequest,
+)
+from web.entrypoints.counsellor import PAGE_SIZE
+from web.entrypoints.session import COOKIE
 
-INTAKE = "http://intake.test"
-REPORTING = "http://reporting.test"
-SUPPRESSED = {"value": None, "suppressed": True}
-
-
-class PlainHasher:
-    """Hasher that keeps tests fast; argon2 itself is covered by the sign-in tests."""
-
-    def hash(self, secret: str) -> str:
-        return f"plain:{secret}"
-
-    def verify(self, hashed: str, secret: str) -> bool:
-        return hashed == f"plain:{secret}"
-
-
-@dataclass
-class FakeServices:
-    """The services' APIs: canned answers by (method, path), and every call recorded."""
-
-    answers: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
-    calls: list[httpx.Request] = field(default_factory=list)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.calls.append(request)
-        code, body = self.answers.get(
-            (request.method, f"{request.url.host}{request.url.path}"),
-            (404, {"detail": "Not Found"}),
-        )
-        return httpx.Response(code, json=body)
-
-    def called(self, method: str, path: str) -> list[httpx.Request]:
-        return [c for c in self.calls if c.method == method and c.url.path == path]
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-@dataclass
-class Front:
-    """A web front on fakes and a browser-like client on it."""
-
-    client: httpx.AsyncClient
-    services: FakeServices
-    accounts: MemoryAccounts
-    mailer: SentBox
-    verifier: TokenVerifier
+def plain(html: str) -> str:
+    """Return the page without the Unicode isolates around names in titles and options."""
+    return html.replace("\u2068", "").replace("\u2069", "")
 
 
-def build_front(*, dev_show_codes: bool = True) -> tuple[FastAPI, Front]:
-    private_pem, public_pem = generate_key_pair()
-    services = FakeServices()
-    http = httpx.AsyncClient(transport=httpx.MockTransport(services.handle))
-    accounts, mailer = MemoryAccounts(), SentBox()
-    verifier = TokenVerifier(public_pem, issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE)
-    deps = WebDeps(
-        accounts=accounts,
-        hasher=PlainHasher(),
-        mailer=mailer,
-        clock=lambda: NOW,
-        issuer=TokenIssuer(private_pem, issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE),
-        verifier=verifier,
-        intake=ServiceClient(http, INTAKE),
-        reporting=ServiceClient(http, REPORTING),
-        dev_show_codes=dev_show_codes,
-        secure_cookies=False,
-    )
-    app = FastAPI()
-    app.middleware("http")(page_headers)
-    app.include_router(build_router(deps))
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://front.test")
-    return app, Front(client, services, accounts, mailer, verifier)
+def visible_text(html: str) -> str:
+    """Return what a reader sees: the text outside tags and attributes."""
+    return re.sub(r"<[^>]+>", " ", html)
 
 
 @pytest.fixture
-async def front() -> AsyncIterator[Front]:
-    _, built = build_front()
-    await seed_demo_accounts(accounts=built.accounts, hasher=PlainHasher())
-    async with built.client:
-        yield built
+async def front() -> Front:
+    return build_front()
 
 
-async def sign_in(front: Front, persona: str, account_id: str) -> httpx.Response:
-    form = {"account_id": account_id, "password": DEMO_PASSWORD}
-    return await front.client.post(f"/{persona}/login", data=form)
-
-
-async def sign_in_beneficiary(front: Front, email: str) -> None:
-    await front.client.post("/beneficiary/code", data={"email": email})
-    code = front.mailer.sent[-1][1]
-    answer = await front.client.post("/beneficiary/verify", data={"email": email, "code": code})
-    assert answer.status_code == 303
+# Sessions and personas ---------------------------------------------------------------------
 
 
 async def test_staff_sign_in_sets_a_strict_http_only_cookie_of_fifteen_minutes(
     front: Front,
 ) -> None:
     answer = await sign_in(front, "counsellor", "c-camille-bernard")
-    assert answer.status_code == 303
-    assert answer.headers["location"] == "/counsellor"
+    assert (answer.status_code, answer.headers["location"]) == (303, "/counsellor")
     cookie = answer.headers["set-cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie
@@ -125,47 +65,49 @@ async def test_staff_sign_in_sets_a_strict_http_only_cookie_of_fifteen_minutes(
     principal = front.verifier.verify(token)
     assert (principal.sub, principal.role) == ("c-camille-bernard", Role.COUNSELLOR)
     assert (principal.region, principal.site) == ("bretagne", "rennes")
+    assert principal.jti
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 15 * 60
 
 
-async def test_a_counsellor_reaches_only_the_counsellor_pages(front: Front) -> None:
+async def test_each_persona_reaches_only_its_own_pages(front: Front) -> None:
     await sign_in(front, "counsellor", "c-camille-bernard")
     for path in ("/manager", "/beneficiary", "/beneficiary/export"):
         answer = await front.client.get(path)
         assert answer.status_code == 403, path
-        assert "pas accessible" in answer.text
-    refused = await front.client.post("/beneficiary/erase", data={"confirm": "yes"})
+        assert "pas accessible avec votre compte" in answer.text
+        assert 'href="/counsellor"' in answer.text
+    refused = await front.post("/beneficiary/erase", {"confirm": "yes"})
     assert refused.status_code == 403
-    assert not front.services.called("DELETE", "/me")
-
-
-async def test_a_beneficiary_reaches_neither_staff_space(front: Front) -> None:
-    await sign_in_beneficiary(front, "someone@example.org")
-    assert (await front.client.get("/counsellor")).status_code == 403
-    assert (await front.client.get("/manager")).status_code == 403
-    assert (await front.client.get(f"/counsellor/cases/{uuid4()}")).status_code == 403
+    assert not front.intake.called("erase_own_data")
+    beneficiary = build_front()
+    await sign_in_beneficiary(beneficiary, "someone@example.org")
+    for path in ("/counsellor", "/manager", f"/counsellor/cases/{uuid4()}"):
+        assert (await beneficiary.client.get(path)).status_code == 403, path
 
 
 async def test_a_staff_password_does_not_open_another_persona(front: Front) -> None:
     answer = await sign_in(front, "counsellor", "m-anne-durand")
     assert answer.status_code == 401
     assert COOKIE not in front.client.cookies
-    wrong = await front.client.post(
-        "/manager/login", data={"account_id": "m-anne-durand", "password": "nope"}
-    )
-    assert wrong.status_code == 401
+    assert "Identifiant ou mot de passe incorrect" in answer.text
+    assert 'value="m-anne-durand"' in answer.text
 
 
-async def test_without_a_session_pages_ask_to_sign_in(front: Front) -> None:
-    assert 'action="/counsellor/login"' in (await front.client.get("/counsellor")).text
-    assert 'action="/manager/login"' in (await front.client.get("/manager")).text
-    assert 'action="/beneficiary/code"' in (await front.client.get("/beneficiary")).text
-    answer = await front.client.get(f"/counsellor/cases/{uuid4()}")
-    assert (answer.status_code, answer.headers["location"]) == (303, "/counsellor")
+async def test_without_a_session_pages_send_to_their_sign_in(front: Front) -> None:
+    for path, target in (
+        ("/counsellor", "/counsellor/sign-in"),
+        ("/manager", "/manager/sign-in"),
+        ("/beneficiary", "/beneficiary/sign-in"),
+        (f"/counsellor/cases/{uuid4()}", "/counsellor/sign-in"),
+    ):
+        answer = await front.client.get(path)
+        assert (answer.status_code, answer.headers["location"]) == (303, target), path
     answer = await front.client.post("/beneficiary/request", data={})
-    assert (answer.status_code, answer.headers["location"]) == (303, "/beneficiary")
-    assert front.services.calls == []
+    assert (answer.status_code, answer.headers["location"]) == (303, "/beneficiary/sign-in")
+    assert 'action="/counsellor/sign-in"' in (await front.client.get("/counsellor/sign-in")).text
+    assert 'action="/beneficiary/code"' in (await front.client.get("/beneficiary/sign-in")).text
+    assert front.intake.calls == []
 
 
 async def test_a_token_signed_by_another_key_is_no_session(front: Front) -> None:
@@ -175,35 +117,103 @@ async def test_a_token_signed_by_another_key_is_no_session(front: Front) -> None
     )
     front.client.cookies.set(COOKIE, forged)
     answer = await front.client.get("/manager")
-    assert 'action="/manager/login"' in answer.text
-    assert front.services.calls == []
+    assert answer.headers["location"] == "/manager/sign-in"
+    assert front.reporting.calls == []
 
 
-async def test_the_code_is_shown_only_in_dev(front: Front) -> None:
-    shown = await front.client.post("/beneficiary/code", data={"email": "a@example.org"})
-    assert front.mailer.sent[-1][1] in shown.text
-    _, quiet = build_front(dev_show_codes=False)
-    async with quiet.client:
-        hidden = await quiet.client.post("/beneficiary/code", data={"email": "a@example.org"})
-    assert quiet.mailer.sent[-1][1] not in hidden.text
-    assert 'id="dev-code"' not in hidden.text
+async def test_the_header_names_the_staff_member_not_their_id(front: Front) -> None:
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    page = await front.client.get("/counsellor")
+    assert "Connecté : <bdi>Camille Bernard</bdi>" in page.text
+    assert "c-camille-bernard" not in page.text
 
 
-async def test_the_request_form_reaches_intake_with_the_users_token(front: Front) -> None:
-    outcome = {
-        "request_id": str(uuid4()),
-        "beneficiary_id": str(uuid4()),
-        "case_id": str(uuid4()),
-        "counsellor_id": "c-camille-bernard",
-        "duplicate_of": None,
-        "flagged_duplicate": False,
-    }
-    front.services.answers[("POST", "intake.test/requests")] = (201, outcome)
+async def test_signing_out_revokes_the_token_until_it_expires(front: Front) -> None:
+    await sign_in(front, "manager", "m-anne-durand")
+    token = front.client.cookies[COOKIE]
+    jti = front.verifier.verify(token).jti
+    answer = await front.post("/sign-out")
+    assert (answer.status_code, answer.headers["location"]) == (303, "/?done=signed_out")
+    assert COOKIE not in front.client.cookies
+    assert f"jti:{jti}" in front.revocations.revoked
+    # The old cookie, replayed, is no session any more.
+    front.client.cookies.set(COOKIE, token)
+    replayed = await front.client.get("/manager")
+    assert replayed.headers["location"] == "/manager/sign-in"
+    home = await front.client.get("/?done=signed_out")
+    assert "Vous êtes déconnecté." in home.text
+
+
+# Beneficiary -------------------------------------------------------------------------------
+
+
+async def test_the_code_page_says_sent_only_when_it_was_sent(front: Front) -> None:
+    front.mailer.down = True
+    failed = await front.client.post("/beneficiary/code", data={"email": "Lea@example.org"})
+    assert failed.status_code == 503
+    assert "n&#39;a pas pu être envoyé" in failed.text
+    assert 'value="Lea@example.org"' in failed.text
+    assert "envoyé à" not in failed.text
+    assert front.accounts.codes == {}
+    front.mailer.down = False
+    sent = await front.client.post("/beneficiary/code", data={"email": "Lea@example.org"})
+    assert sent.status_code == 200
+    assert "vient d'être envoyé à <bdi>Lea@example.org</bdi>" in sent.text
+    # The code travels by email only, never on the page.
+    assert front.mailer.sent[-1][1] not in sent.text
+
+
+async def test_a_bad_email_is_explained_beside_the_field_and_kept(front: Front) -> None:
+    answer = await front.client.post("/beneficiary/code", data={"email": "pas-une-adresse"})
+    assert answer.status_code == 422
+    assert 'value="pas-une-adresse"' in answer.text
+    assert 'aria-invalid="true" aria-describedby="email-error"' in answer.text
+    assert 'id="email-error">Indiquez une adresse électronique valide' in answer.text
+    assert front.mailer.sent == []
+
+
+async def test_a_wrong_code_keeps_the_email_and_explains(front: Front) -> None:
+    await front.client.post("/beneficiary/code", data={"email": "a@example.org"})
+    wrong = "000000" if front.mailer.sent[-1][1] != "000000" else "111111"
+    answer = await front.client.post(
+        "/beneficiary/verify", data={"email": "a@example.org", "code": wrong}
+    )
+    assert answer.status_code == 401
+    assert 'name="email" value="a@example.org"' in answer.text
+    assert "Code incorrect ou expiré" in answer.text
+
+
+async def test_the_form_offers_regions_then_sites_by_region_and_the_sign_in_email(
+    front: Front,
+) -> None:
     await sign_in_beneficiary(front, "lea@example.org")
+    page = await front.client.get("/beneficiary")
+    assert page.status_code == 200
+    text = plain(page.text)
+    assert '<option value="bretagne">Bretagne</option>' in text
+    assert '<optgroup label="Bretagne">' in text
+    assert '<optgroup label="Normandie">' in text
+    assert '<option value="le-havre">Le Havre</option>' in text
+    assert "Lorient" not in page.text  # an inactive site is not offered
+    assert 'id="email" name="email" type="email" value="lea@example.org"' in page.text
+    assert '<option value="job_seeker">Demandeur d&#39;emploi</option>' in page.text
+
+
+async def test_the_request_reaches_intake_with_the_users_token_and_is_confirmed(
+    front: Front,
+) -> None:
+    front.intake.submitted = SubmittedRequest(
+        request_id=uuid4(),
+        case_id=uuid4(),
+        outcome=RequestOutcome.CASE_OPENED,
+        counsellor_assigned=True,
+    )
+    account = await sign_in_beneficiary(front, "lea@example.org")
     form = {
         "first_name": "Léa",
         "last_name": "Petit",
         "email": "lea@example.org",
+        "phone": "",
         "employment_situation": "employed",
         "csp": "employe",
         "region": "bretagne",
@@ -215,110 +225,416 @@ async def test_the_request_form_reaches_intake_with_the_users_token(front: Front
         "service_level": "accompagnement_personnalise",
         "consent": "yes",
     }
-    answer = await front.client.post("/beneficiary/request", data=form)
-    assert answer.status_code == 200
-    assert "Un conseiller vous a été attribué" in answer.text
-    sent = front.services.called("POST", "/requests")[0]
-    body = json.loads(sent.content)
+    answer = await front.post("/beneficiary/request", form)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/beneficiary?done=request_case_opened_assigned"
+    ((body,),) = front.intake.called("submit_request")
     assert body["languages"] == ["fr", "ar"]
-    assert body["accessibility"] == ["no_equipment"]
+    assert body["topics"] == ["vae", "reconversion"]
     assert body["service_level"] == "accompagnement_personnalise"
     assert body["consent"] == {"accepted": True, "text_version": "2026-01"}
     assert body["phone"] is None
-    principal = front.verifier.verify(sent.headers["authorization"].removeprefix("Bearer "))
-    assert principal.role is Role.BENEFICIARY
+    token = front.intake.calls[-1][1]
+    assert front.verifier.verify(token).sub == str(account.beneficiary_id)
+    shown = await front.client.get(answer.headers["location"])
+    assert "Un conseiller vous a été attribué" in shown.text
 
 
-async def test_intakes_validation_errors_are_shown_on_the_form(front: Front) -> None:
-    detail = [{"loc": ["body", "first_name"], "msg": "Field required", "type": "missing"}]
-    front.services.answers[("POST", "intake.test/requests")] = (422, {"detail": detail})
-    await sign_in_beneficiary(front, "lea@example.org")
-    answer = await front.client.post("/beneficiary/request", data={"consent": "yes"})
-    assert "first_name : Field required" in answer.text
-
-
-async def test_erasure_needs_the_confirmation_box_and_forgets_the_account(front: Front) -> None:
-    front.services.answers[("DELETE", "intake.test/me")] = (200, {"cases_anonymised": 1})
-    await sign_in_beneficiary(front, "zoe@example.org")
-    unconfirmed = await front.client.post("/beneficiary/erase", data={})
-    assert "Cochez la case" in unconfirmed.text
-    assert not front.services.called("DELETE", "/me")
-    confirmed = await front.client.post("/beneficiary/erase", data={"confirm": "yes"})
-    assert "effacées" in confirmed.text
-    assert len(front.services.called("DELETE", "/me")) == 1
-    assert "zoe@example.org" not in front.accounts.beneficiaries
-    assert COOKIE not in front.client.cookies
-
-
-async def test_the_beneficiary_space_lists_their_cases_from_intake(front: Front) -> None:
-    beneficiary_id = UUID("7b0a4a63-8f5c-4a43-9a51-2f4c1b0f1e01")
-    case = {
-        "case_id": str(uuid4()),
-        "opened_at": "2026-11-20T09:00:00Z",
-        "service_level": "accueil_individualise",
-        "status": "in_progress",
-        "counsellor_id": "c-camille-bernard",
-    }
-    front.services.answers[("GET", "intake.test/me/export")] = (200, {"cases": [case]})
-    await sign_in_beneficiary(front, "lea.petit@example.org")
-    assert front.accounts.beneficiaries["lea.petit@example.org"] == BeneficiaryAccount(
-        email="lea.petit@example.org", beneficiary_id=beneficiary_id
+async def test_a_refused_form_keeps_every_value_and_explains_each_field(front: Front) -> None:
+    front.intake.fail["submit_request"] = ApiError(
+        422,
+        "invalid request",
+        (
+            FieldError("phone", "string_pattern_mismatch"),
+            FieldError("site", "site_outside_region"),
+            FieldError("consent.accepted", "value_error"),
+        ),
     )
-    answer = await front.client.get("/beneficiary")
-    assert 'id="my-cases"' in answer.text
-    assert "Accueil individualisé" in answer.text
-    assert "en cours" in answer.text
-
-
-async def test_the_manager_sees_suppressed_cells_and_survives_a_missing_directory(
-    front: Front,
-) -> None:
-    activity = {
-        "region": "bretagne",
-        "requests": {"value": 12, "suppressed": False},
-        "cases_opened": SUPPRESSED,
-        "cases_closed": SUPPRESSED,
-        "requests_by_site": {"rennes": {"value": 9, "suppressed": False}, "brest": SUPPRESSED},
-        "requests_by_csp": {},
-        "cases_by_level": {},
+    await sign_in_beneficiary(front, "lea@example.org")
+    form = {
+        "first_name": "Inès",
+        "last_name": "Moreau",
+        "email": "ines@example.org",
+        "phone": "pas un numéro",
+        "preferred_channel": "sms",
+        "employment_situation": "job_seeker",
+        "csp": "ouvrier",
+        "region": "normandie",
+        "site": "rennes",
+        "need": "Devenir soudeuse",
+        "topics": ["vae"],
+        "modalities": ["video", "phone"],
+        "availability": "le lundi",
+        "accessibility": ["disability"],
+        "languages": ["ar"],
+        "service_level": "accompagnement_personnalise",
     }
-    front.services.answers[("GET", "reporting.test/regions/bretagne/activity")] = (200, activity)
-    await sign_in(front, "manager", "m-anne-durand")
-    answer = await front.client.get("/manager")
-    assert answer.status_code == 200
-    assert "&lt; 5" in answer.text
-    assert "None" not in answer.text
-    assert "<td>12</td>" in answer.text
-    assert "Liste des conseillers indisponible (404)" in answer.text
+    answer = await front.post("/beneficiary/request", form)
+    assert answer.status_code == 422
+    text = answer.text
+    for value in ("Inès", "Moreau", "ines@example.org", "pas un numéro", "le lundi"):
+        assert f'value="{value}"' in text, value
+    assert ">Devenir soudeuse</textarea>" in text
+    assert '<option value="sms" selected>' in text
+    assert '<option value="ouvrier" selected>' in text
+    assert '<option value="normandie" selected>' in text
+    assert '<option value="accompagnement_personnalise" selected>' in text
+    for name, value in (("topics", "vae"), ("modalities", "video"), ("languages", "ar")):
+        assert f'name="{name}" value="{value}" checked' in text
+    assert 'name="topics" value="reconversion" checked' not in text
+    assert 'id="phone" name="phone"' in text
+    assert 'aria-invalid="true" aria-describedby="phone-error"' in text
+    assert 'id="phone-error">Indiquez un numéro de téléphone valide' in text
+    assert "site-error" in text
+    assert "pas dans la région choisie" in text
+    assert 'id="consent-error">Cochez la case' in text
+    assert "corrigez les champs signalés" in text
 
 
-async def test_the_caseload_passes_filters_and_pages_and_shows_a_missing_route(
+async def test_another_persons_email_is_explained_without_saying_whose(front: Front) -> None:
+    front.intake.fail["submit_request"] = ApiError(
+        409, "contact in use", (FieldError("email", "contact_in_use"),)
+    )
+    await sign_in_beneficiary(front, "lea@example.org")
+    answer = await front.post("/beneficiary/request", {"email": "other@example.org"})
+    assert answer.status_code == 409
+    assert "déjà celle d&#39;une autre personne" in answer.text
+    assert 'value="other@example.org"' in answer.text
+
+
+async def test_the_space_lists_own_cases_in_french_and_prefills_known_details(
     front: Front,
 ) -> None:
+    case = case_details()
+    front.intake.cases[case.case_id] = case
+    front.intake.own = OwnData.model_validate(
+        {
+            "beneficiary": case.beneficiary.model_dump() if case.beneficiary else None,
+            "cases": [
+                {
+                    "case_id": str(case.case_id),
+                    "opened_at": "2026-11-20T08:30:00Z",
+                    "status": "in_progress",
+                    "service_level": "accueil_individualise",
+                }
+            ],
+        }
+    )
+    await sign_in_beneficiary(front, "ines.moreau@example.org")
+    page = await front.client.get("/beneficiary")
+    assert 'id="my-cases"' in page.text
+    for shown in ("20 novembre 2026", "Rennes", "Accueil individualisé", "En cours"):
+        assert shown in page.text
+    assert "<bdi>Camille Bernard</bdi>" in page.text
+    assert 'id="first_name" name="first_name" value="Inès"' in page.text
+    assert not UUID_TEXT.search(visible_text(page.text))
+
+
+async def test_a_missing_reference_list_disables_the_form_with_a_reason(front: Front) -> None:
+    front.intake.fail["regions"] = ApiError(503, "down")
+    await sign_in_beneficiary(front, "lea@example.org")
+    page = await front.client.get("/beneficiary")
+    assert page.status_code == 200
+    assert "formulaire est momentanément indisponible" in page.text
+    assert 'action="/beneficiary/request"' not in page.text
+
+
+async def test_erasure_needs_the_box_then_forgets_the_account_and_its_sessions(
+    front: Front,
+) -> None:
+    account = await sign_in_beneficiary(front, "zoe@example.org")
+    token = front.client.cookies[COOKIE]
+    unconfirmed = await front.post("/beneficiary/erase", {})
+    assert unconfirmed.status_code == 422
+    assert 'id="confirm-error">Cochez cette case' in unconfirmed.text
+    assert not front.intake.called("erase_own_data")
+    confirmed = await front.post("/beneficiary/erase", {"confirm": "yes"})
+    assert (confirmed.status_code, confirmed.headers["location"]) == (303, "/?done=erased")
+    assert len(front.intake.called("erase_own_data")) == 1
+    assert "zoe@example.org" not in front.accounts.beneficiaries
+    assert f"sub:{account.beneficiary_id}" in front.revocations.revoked
+    front.client.cookies.set(COOKIE, token)
+    assert (await front.client.get("/beneficiary")).status_code == 303
+
+
+async def test_the_export_is_a_download_of_intakes_answer(front: Front) -> None:
+    front.intake.export = {"beneficiary": {"first_name": "Zoé"}, "cases": []}
+    await sign_in_beneficiary(front, "zoe@example.org")
+    answer = await front.client.get("/beneficiary/export")
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    assert answer.json() == front.intake.export
+
+
+# Counsellor --------------------------------------------------------------------------------
+
+
+async def test_the_case_page_shows_the_person_and_the_request_in_french(front: Front) -> None:
+    case = case_details()
+    front.intake.cases[case.case_id] = case
     await sign_in(front, "counsellor", "c-camille-bernard")
-    missing = await front.client.get("/counsellor")
-    assert missing.status_code == 200
-    assert "Portefeuille indisponible (404)" in missing.text
-    assert "Alertes indisponibles (404)" in missing.text
-    row = {"case_id": str(uuid4()), "status": "opened", "opened_at": "2026-11-20T09:00:00Z"}
-    front.services.answers[("GET", "intake.test/caseload")] = (200, [row] * (PAGE_SIZE + 1))
+    page = await front.client.get(f"/counsellor/cases/{case.case_id}")
+    assert page.status_code == 200
+    text = page.text
+    for shown in (
+        "<bdi>Inès Moreau</bdi>",
+        "<bdi>ines.moreau@example.org</bdi>",
+        "<bdi>06 12 34 56 78</bdi>",
+        "Téléphone</dd>",  # preferred channel
+        "Demandeur d&#39;emploi",
+        "Ouvrier",
+        "Je voudrais devenir soudeuse.",
+        "VAE (validation des acquis de l&#39;expérience), Reconversion",
+        "Par téléphone, En face-à-face",
+        "le lundi matin",
+        "Pas d&#39;ordinateur ni de smartphone",
+        "Français, Arabe",
+        "20 novembre 2026 à 9 h 30",  # 08:30 UTC is 09:30 in Paris in November
+        "23 novembre 2026 à 14 h 05",
+        "Dossier ouvert, attribué à <bdi>Camille Bernard</bdi> (par le bénéficiaire)",
+    ):
+        assert shown in text, shown
+    assert not UUID_TEXT.search(visible_text(text))
+    assert "c-camille-bernard" not in visible_text(text)
+
+
+async def test_handing_over_offers_the_regions_counsellors_with_their_load(front: Front) -> None:
+    case = case_details()
+    front.intake.cases[case.case_id] = case
+    front.intake.directory = [
+        counsellor("c-camille-bernard", "Camille Bernard"),
+        counsellor("c-yann-le-goff", "Yann Le Goff", site="brest", open_cases=20, capacity=20),
+        counsellor("c-louise-martin", "Louise Martin", open_cases=12, capacity=30),
+        counsellor("c-away", "Absent Conseiller", active=False),
+    ]
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    page = await front.client.get(f"/counsellor/cases/{case.case_id}")
+    options = re.findall(r'<option value="(c-[^"]+)">([^<]+)</option>', plain(page.text))
+    assert options == [
+        ("c-louise-martin", "Louise Martin — Rennes — 12/30"),
+        ("c-yann-le-goff", "Yann Le Goff — Brest — 20/20 (complet)"),
+    ]
+    answer = await front.post(
+        f"/counsellor/cases/{case.case_id}/reassign", {"to_counsellor_id": "c-louise-martin"}
+    )
+    assert (answer.status_code, answer.headers["location"]) == (
+        303,
+        "/counsellor?done=reassigned",
+    )
+    assert front.intake.called("reassign") == [(case.case_id, "c-louise-martin")]
+    assert (
+        "Le dossier a été transféré."
+        in (await front.client.get("/counsellor?done=reassigned")).text
+    )
+
+
+async def test_handing_over_without_a_choice_is_explained_beside_the_list(front: Front) -> None:
+    case = case_details()
+    front.intake.cases[case.case_id] = case
+    front.intake.directory = [counsellor("c-louise-martin", "Louise Martin")]
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    answer = await front.post(f"/counsellor/cases/{case.case_id}/reassign", {})
+    assert answer.status_code == 422
+    assert 'id="to_counsellor_id-error">Choisissez un conseiller' in answer.text
+    assert not front.intake.called("reassign")
+
+
+async def test_closing_needs_the_confirmation_box(front: Front) -> None:
+    case = case_details()
+    front.intake.cases[case.case_id] = case
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    path = f"/counsellor/cases/{case.case_id}/close"
+    unconfirmed = await front.post(path, {"reason": "no_response"})
+    assert unconfirmed.status_code == 422
+    assert 'id="confirm-error">Cochez cette case pour confirmer la clôture.' in unconfirmed.text
+    assert '<option value="no_response" selected>' in unconfirmed.text
+    assert not front.intake.called("close")
+    confirmed = await front.post(path, {"reason": "no_response", "confirm": "yes"})
+    assert confirmed.headers["location"] == f"/counsellor/cases/{case.case_id}?done=closed"
+    assert front.intake.called("close") == [(case.case_id, CloseReason.NO_RESPONSE)]
+    shown = await front.client.get(confirmed.headers["location"])
+    assert 'id="done">Le dossier a été clos.' in shown.text
+
+
+async def test_requalifying_confirms_the_change(front: Front) -> None:
+    case = case_details()
+    front.intake.cases[case.case_id] = case
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    answer = await front.post(
+        f"/counsellor/cases/{case.case_id}/service-level",
+        {"service_level": "accompagnement_personnalise"},
+    )
+    assert answer.headers["location"].endswith("?done=level_changed")
+    assert front.intake.called("change_service_level") == [
+        (case.case_id, ServiceLevel.ACCOMPAGNEMENT_PERSONNALISE)
+    ]
+
+
+async def test_possible_duplicates_are_shown_with_confirm_and_reject(front: Front) -> None:
+    duplicate_id = uuid4()
+    case = case_details(
+        possible_duplicates=[
+            {
+                "request_id": str(duplicate_id),
+                "submitted_at": "2026-11-22T10:00:00Z",
+                "matched_on": ["phone"],
+                "first_name": "Ines",
+                "last_name": "Moreau",
+                "email": "i.moreau@example.org",
+                "phone": "06 12 34 56 78",
+                "need": "Formation",
+                "status": "pending",
+            }
+        ]
+    )
+    front.intake.cases[case.case_id] = case
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    page = await front.client.get(f"/counsellor/cases/{case.case_id}")
+    assert "Demandes en double possibles (1)" in page.text
+    assert "même téléphone" in page.text
+    base = f"/counsellor/cases/{case.case_id}/duplicates/{duplicate_id}"
+    assert f'action="{base}/confirm"' in page.text
+    assert f'action="{base}/reject"' in page.text
+    confirmed = await front.post(f"{base}/confirm")
+    assert confirmed.headers["location"].endswith("?done=duplicate_confirmed")
+    rejected = await front.post(f"{base}/reject")
+    assert rejected.headers["location"].endswith("?done=duplicate_rejected")
+    assert front.intake.called("confirm_duplicate") == [(case.case_id, duplicate_id)]
+    assert front.intake.called("reject_duplicate") == [(case.case_id, duplicate_id)]
+    assert (await front.post(f"{base}/merge")).status_code == 404
+
+
+async def test_an_action_intake_refuses_is_explained_on_the_case(front: Front) -> None:
+    case = case_details()
+    front.intake.cases[case.case_id] = case
+    front.intake.fail["change_service_level"] = ApiError(409, "already at this level")
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    answer = await front.post(
+        f"/counsellor/cases/{case.case_id}/service-level",
+        {"service_level": "accueil_individualise"},
+    )
+    assert answer.status_code == 409
+    assert "Action non effectuée" in answer.text
+    assert "already" not in answer.text  # intake's English reason is not shown
+
+
+async def test_the_caseload_passes_filters_pages_and_shows_french_labels(front: Front) -> None:
+    front.intake.items = [
+        caseload_item(pending_duplicates=2, alerts=["not_contacted"], site_label="Rennes")
+    ] * (PAGE_SIZE * 2 + 1)
+    await sign_in(front, "counsellor", "c-camille-bernard")
     query = {"status": "opened", "service_level": "", "site": "rennes", "order": "asc"}
     answer = await front.client.get("/counsellor", params={**query, "offset": PAGE_SIZE})
-    params = front.services.called("GET", "/caseload")[-1].url.params
-    assert dict(params) == {
+    filters, limit, offset = front.intake.called("caseload")[-1]
+    assert filters.query() == {
         "status": "opened",
         "site": "rennes",
+        "sort": "opened_at",
         "order": "asc",
-        "limit": str(PAGE_SIZE + 1),
-        "offset": str(PAGE_SIZE),
     }
-    assert answer.text.count("/counsellor/cases/") == PAGE_SIZE
+    assert (limit, offset) == (PAGE_SIZE + 1, PAGE_SIZE)
+    assert answer.text.count('href="/counsellor/cases/') == PAGE_SIZE
     assert 'rel="next"' in answer.text
     assert 'rel="prev"' in answer.text
+    assert '<select id="site" name="site">' in answer.text
+    assert '<option value="rennes" selected>Rennes</option>' in plain(answer.text)
+    assert "2 doublons à examiner" in answer.text
+    assert "Nouvelle demande à contacter" in answer.text
+    assert 'data-label="Statut">Ouvert</td>' in answer.text
+    assert "20 novembre 2026" in answer.text
 
 
-async def test_pages_carry_browser_protections(front: Front) -> None:
-    answer = await front.client.get("/")
-    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
-    assert answer.headers["cache-control"] == "no-store"
-    assert '<html lang="fr">' in answer.text
+async def test_caseload_and_alerts_fail_on_their_own(front: Front) -> None:
+    front.intake.fail["caseload"] = ApiError(503, "down")
+    front.intake.alerts = CaseloadAlerts.model_validate(
+        {"not_contacted": [caseload_item(beneficiary_name="Léa Petit").model_dump(mode="json")]}
+    )
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    page = await front.client.get("/counsellor")
+    assert page.status_code == 200
+    assert "Le portefeuille est momentanément indisponible" in page.text
+    assert "<bdi>Léa Petit</bdi>" in page.text
+
+
+async def test_an_unknown_filter_gets_a_french_page(front: Front) -> None:
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    answer = await front.client.get("/counsellor", params={"status": "bogus"})
+    assert answer.status_code == 422
+    assert "Ce filtre n&#39;existe pas" in answer.text
+    assert not front.intake.called("caseload")
+
+
+async def test_a_case_of_someone_else_is_a_french_404(front: Front) -> None:
+    await sign_in(front, "counsellor", "c-camille-bernard")
+    answer = await front.client.get(f"/counsellor/cases/{uuid4()}")
+    assert answer.status_code == 404
+    assert "text/html" in answer.headers["content-type"]
+    assert "Cette page ou ce dossier n&#39;existe pas" in answer.text
+
+
+# Manager -----------------------------------------------------------------------------------
+
+
+async def test_the_manager_sees_french_labels_region_and_counsellor_names(front: Front) -> None:
+    suppressed = {"value": None, "suppressed": True}
+    front.reporting.activity = RegionActivity.model_validate(
+        {
+            "region": "bretagne",
+            "requests": {"value": 12, "suppressed": False},
+            "cases_opened": suppressed,
+            "cases_closed": suppressed,
+            "requests_by_site": {"rennes": {"value": 9, "suppressed": False}, "brest": suppressed},
+            "requests_by_csp": {"technicien_agent_maitrise": {"value": 7, "suppressed": False}},
+            "cases_by_level": {"accompagnement_personnalise": suppressed},
+        }
+    )
+    front.intake.directory = [
+        counsellor("c-louise-martin", "Louise Martin", languages=["fr", "br"])
+    ]
+    await sign_in(front, "manager", "m-anne-durand")
+    page = await front.client.get("/manager")
+    assert page.status_code == 200
+    assert front.reporting.calls == ["bretagne"]
+    text = page.text
+    for shown in (
+        "Activité · <bdi>Bretagne</bdi>",
+        "&lt; 5",
+        "<td>12</td>",
+        "<bdi>Rennes</bdi>",
+        "<bdi>Brest</bdi>",
+        "Technicien, agent de maîtrise",
+        "Accompagnement personnalisé",
+        "<bdi>Louise Martin</bdi>",
+        "12/30",
+        "Français, Breton",
+    ):
+        assert shown in text, shown
+    assert "None" not in text
+    assert "c-louise-martin" not in text
+
+
+async def test_the_manager_page_survives_a_missing_directory(front: Front) -> None:
+    front.reporting.activity = RegionActivity.model_validate(
+        {
+            "region": "bretagne",
+            "requests": {"value": 5, "suppressed": False},
+            "cases_opened": {"value": 5, "suppressed": False},
+            "cases_closed": {"value": 0, "suppressed": False},
+        }
+    )
+    front.intake.fail["counsellors"] = ApiError(403, "managers only")
+    await sign_in(front, "manager", "m-anne-durand")
+    page = await front.client.get("/manager")
+    assert page.status_code == 200
+    assert "liste des conseillers est momentanément indisponible" in page.text
+
+
+async def test_a_missing_report_is_a_french_page_with_a_way_back(front: Front) -> None:
+    await sign_in(front, "manager", "m-anne-durand")
+    page = await front.client.get("/manager")
+    assert page.status_code == 503
+    assert "momentanément indisponible" in page.text
+    assert 'href="/manager"' in page.text
+
+
+def test_uuid_pattern_matches_ids() -> None:
+    assert UUID_TEXT.search(str(UUID(int=1)))

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
-
-from web.application.ports import AccountStore, Clock, Hasher, Mailer
-from web.domain.accounts import CODE_TTL, BeneficiaryAccount, SignInCode, new_code, normalise_email
+from web.application.errors import MailNotSentError
+from web.application.limits import SignInLimits, spend_try
+from web.application.ports import AccountStore, Clock, Hasher, Mailer, RateLimiter
+from web.domain.accounts import CODE_TTL, SignInCode, new_code, normalise_email
 
 
 async def request_sign_in_code(
-    email: str, *, accounts: AccountStore, hasher: Hasher, mailer: Mailer, clock: Clock
-) -> str:
-    """Create the account on first use, store a hashed code, send it, and return it."""
+    email: str,
+    *,
+    address: str,
+    accounts: AccountStore,
+    hasher: Hasher,
+    mailer: Mailer,
+    limiter: RateLimiter,
+    limits: SignInLimits,
+    clock: Clock,
+) -> None:
+    """Store a hashed code and send it; the account itself is made at the first sign-in.
+
+    Raises TooManyAttemptsError when the email or the address asked too often, and
+    MailNotSentError when the code could not be sent (the code is then dropped).
+    """
     email = normalise_email(email)
-    if await accounts.beneficiary(email) is None:
-        await accounts.save_beneficiary(BeneficiaryAccount(email=email, beneficiary_id=uuid4()))
+    await spend_try(
+        limiter, [(limits.code_per_address, address), (limits.code_per_email, email)], clock()
+    )
     code = new_code()
     await accounts.save_code(
         SignInCode(email=email, code_hash=hasher.hash(code), expires_at=clock() + CODE_TTL)
     )
-    await mailer.send_code(email, code)
-    return code
+    try:
+        await mailer.send_code(email, code)
+    except MailNotSentError:
+        await accounts.delete_code(email)
+        raise

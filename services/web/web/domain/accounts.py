@@ -18,6 +18,7 @@ class StaffAccount(BaseModel):
     """A counsellor or manager who signs in with a password."""
 
     account_id: str
+    display_name: str
     role: Role
     region: str
     site: str | None = None
@@ -52,3 +53,9 @@ def new_code() -> str:
 def normalise_email(email: str) -> str:
     """Return the email as accounts are keyed."""
     return email.strip().lower()
+
+
+def looks_like_email(email: str) -> bool:
+    """Return whether the text can be an address to send a code to."""
+    local, at, domain = email.partition("@")
+    return bool(at and local and "." in domain and not any(c.isspace() for c in email))

@@ -2,30 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import hashlib
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import structlog
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from jalon_shared.auth import TokenIssuer, TokenVerifier
 from jalon_shared.events.envelope import utc_now
-from jalon_shared.http import health_router, install_common
-from jalon_shared.mongo import create_client, ping
-from jalon_shared.runtime import serve
+from jalon_shared.mongo import create_client
+from jalon_shared.runtime import Infrastructure, serve
 from jalon_shared.settings import DEV_PORTS, ServiceSettings, dev_url
 from web.adapters.mailer import SmtpMailer
-from web.adapters.mongo import MongoAccountStore
+from web.adapters.mongo import MongoAccountStore, MongoRateLimiter, MongoRevocations
 from web.adapters.security import Argon2Hasher
-from web.adapters.services import ServiceClient
-from web.application.seed_demo_accounts import seed_demo_accounts
-from web.entrypoints.http import WebDeps, build_router, page_headers
+from web.adapters.services import HttpIntakeApi, HttpReportingApi, ServiceClient
+from web.application.limits import SignInLimits
+from web.application.seed_accounts import StaffSeed, seed_accounts
+from web.domain.accounts import BeneficiaryAccount
+from web.domain.rate_limits import Limit
+from web.entrypoints.app import create_web_app
+from web.entrypoints.deps import WebDeps
+from web.entrypoints.subscribers import subscribe_erasures
 
 log = structlog.get_logger(__name__)
+
+
+class RateLimitOptions(BaseModel):
+    """Sign-in tries allowed per window (JALON_WEB__RATE_LIMITS__*)."""
+
+    window_seconds: int = Field(default=900, ge=1)
+    password_per_account: int = Field(default=5, ge=1)
+    password_per_address: int = Field(default=20, ge=1)
+    code_per_email: int = Field(default=5, ge=1)
+    code_per_address: int = Field(default=20, ge=1)
+
+    def limits(self) -> SignInLimits:
+        """Return the limits the use cases apply."""
+        window = timedelta(seconds=self.window_seconds)
+        return SignInLimits(
+            password_per_account=Limit("password-account", self.password_per_account, window),
+            password_per_address=Limit("password-address", self.password_per_address, window),
+            code_per_email=Limit("code-email", self.code_per_email, window),
+            code_per_address=Limit("code-address", self.code_per_address, window),
+        )
 
 
 class WebOptions(BaseModel):
@@ -38,9 +64,13 @@ class WebOptions(BaseModel):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "Jalon <no-reply@jalon.invalid>"
-    dev_show_codes: bool = False
-    seed_demo: bool = False
+    smtp_timeout_seconds: float = Field(default=5, gt=0)
+    #: The dev mailbox page, linked from the code page; leave unset outside dev.
+    dev_mailbox_url: str | None = None
     secure_cookies: bool = False
+    #: Origins the front is reached at besides its Host (e.g. https://jalon.example behind TLS).
+    public_origins: tuple[str, ...] = ()
+    rate_limits: RateLimitOptions = RateLimitOptions()
 
     def private_key(self) -> str:
         """Return the signing key PEM."""
@@ -71,18 +101,27 @@ def public_key_of(private_pem: str) -> str:
     )
 
 
+def form_key_of(private_pem: str) -> bytes:
+    """Derive the form-token key from the signing key, so every replica shares it."""
+    return hashlib.sha256(b"jalon-web form tokens\x00" + private_pem.encode()).digest()
+
+
 def build_app(settings: WebSettings) -> FastAPI:
-    """Wire the account store, the service clients and the pages."""
+    """Wire the stores, the service APIs, the erasure consumer and the pages."""
     options = settings.web
     private_pem = options.private_key()
-    client = create_client(settings.mongo)
-    accounts = MongoAccountStore(client[settings.database_name()])
-    hasher = Argon2Hasher()
+    infra = Infrastructure.build(settings)
+    accounts = MongoAccountStore(infra.database)
+    limiter = MongoRateLimiter(infra.database)
+    revocations = MongoRevocations(infra.database)
     http = httpx.AsyncClient(timeout=10)
+    subscribe_erasures(infra, infra.database, utc_now)
     deps = WebDeps(
         accounts=accounts,
-        hasher=hasher,
-        mailer=SmtpMailer(options.smtp_host, options.smtp_port, options.smtp_sender),
+        hasher=Argon2Hasher(),
+        mailer=SmtpMailer(
+            options.smtp_host, options.smtp_port, options.smtp_sender, options.smtp_timeout_seconds
+        ),
         clock=utc_now,
         issuer=TokenIssuer(
             private_pem, issuer=settings.auth.issuer, audience=settings.auth.audience
@@ -91,34 +130,53 @@ def build_app(settings: WebSettings) -> FastAPI:
             public_key_of(private_pem),
             issuer=settings.auth.issuer,
             audience=settings.auth.audience,
+            leeway_seconds=settings.auth.leeway_seconds,
         ),
-        intake=ServiceClient(http, options.intake_url),
-        reporting=ServiceClient(http, options.reporting_url),
-        dev_show_codes=options.dev_show_codes,
+        intake=HttpIntakeApi(ServiceClient(http, options.intake_url, "intake")),
+        reporting=HttpReportingApi(ServiceClient(http, options.reporting_url, "reporting")),
+        limiter=limiter,
+        limits=options.rate_limits.limits(),
+        revocations=revocations,
+        form_key=form_key_of(private_pem),
         secure_cookies=options.secure_cookies,
+        dev_mailbox_url=options.dev_mailbox_url,
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await accounts.ensure_indexes()
-        if options.seed_demo:
-            created = await seed_demo_accounts(accounts=accounts, hasher=hasher)
-            log.info("demo accounts seeded", created=created)
+        await limiter.ensure_indexes()
+        await revocations.ensure_indexes()
+        await infra.start()
         try:
             yield
         finally:
             await http.aclose()
-            await client.close()
+            await infra.stop()
 
-    async def mongo_ready() -> bool:
-        return await ping(client)
+    return create_web_app(
+        deps,
+        public_origins=options.public_origins,
+        readiness={"mongo": infra.mongo_ready, "kafka": infra.kafka_ready},
+        lifespan=lifespan,
+    )
 
-    app = FastAPI(title="Jalon web", lifespan=lifespan, docs_url=None, redoc_url=None)
-    install_common(app)
-    app.middleware("http")(page_headers)
-    app.include_router(health_router({"mongo": mongo_ready}))
-    app.include_router(build_router(deps))
-    return app
+
+async def seed(
+    settings: WebSettings,
+    staff: Iterable[StaffSeed],
+    beneficiaries: Iterable[BeneficiaryAccount],
+    password: str,
+) -> int:
+    """Create the given accounts in the front's store (the caller owns the data); count them."""
+    client = create_client(settings.mongo)
+    try:
+        accounts = MongoAccountStore(client[settings.database_name()])
+        return await seed_accounts(
+            staff, beneficiaries, password, accounts=accounts, hasher=Argon2Hasher()
+        )
+    finally:
+        await client.close()
 
 
 def main() -> None:

@@ -1,0 +1,43 @@
+"""The web front's ASGI app: pages, error pages and browser protections around WebDeps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import FastAPI
+
+from jalon_shared.http import CorrelationMiddleware, ReadinessCheck, health_router
+from web.entrypoints import beneficiary, common, counsellor, manager, signin
+from web.entrypoints.deps import WebDeps
+from web.entrypoints.errors import install_error_pages
+from web.entrypoints.security import BrowserGuard
+
+TITLE = "Jalon web"
+DESCRIPTION = "The personas' pages: sign-in, the beneficiary's space, caseloads, activity."
+
+
+def create_web_app(
+    deps: WebDeps,
+    *,
+    public_origins: tuple[str, ...] = (),
+    readiness: dict[str, ReadinessCheck] | None = None,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
+    """Return the front's app on the given dependencies (tests pass fakes)."""
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.web = deps
+    app.add_middleware(BrowserGuard, public_origins=public_origins)
+    app.add_middleware(CorrelationMiddleware)
+    install_error_pages(app)
+    app.include_router(health_router(readiness or {}))
+    for module in (common, signin, beneficiary, counsellor, manager):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,52 @@
+"""What the pages need, built once by the composition root and found on the app's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from jalon_shared.auth import TokenIssuer, TokenVerifier
+from web.application.limits import SignInLimits
+from web.application.ports import (
+    AccountStore,
+    Clock,
+    Hasher,
+    IntakeApi,
+    Mailer,
+    RateLimiter,
+    ReportingApi,
+    Revocations,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WebDeps:
+    """The front's adapters and settings, as the routes use them."""
+
+    accounts: AccountStore
+    hasher: Hasher
+    mailer: Mailer
+    clock: Clock
+    issuer: TokenIssuer
+    verifier: TokenVerifier
+    intake: IntakeApi
+    reporting: ReportingApi
+    limiter: RateLimiter
+    limits: SignInLimits
+    revocations: Revocations
+    #: Keys the per-session form tokens; derived from the signing key, shared by replicas.
+    form_key: bytes
+    secure_cookies: bool
+    #: Where the dev mailbox shows sent codes; only set in dev.
+    dev_mailbox_url: str | None = None
+
+
+def web_deps(request: Request) -> WebDeps:
+    """Return the dependencies the composition root put on the app."""
+    deps: WebDeps = request.app.state.web
+    return deps
+
+
+Deps = Annotated[WebDeps, Depends(web_deps)]

@@ -1,0 +1,45 @@
+"""Dates and figures as French readers expect them, in Paris time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def _local(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(PARIS)
+
+
+def french_date(moment: datetime | None) -> str:
+    """Return "1er décembre 2026" (Paris time), or a dash for none."""
+    if moment is None:
+        return "—"
+    local = _local(moment)
+    day = "1er" if local.day == 1 else str(local.day)
+    return f"{day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def french_datetime(moment: datetime | None) -> str:
+    """Return "23 novembre 2026 à 14 h 05" (Paris time), or a dash for none."""
+    if moment is None:
+        return "—"
+    local = _local(moment)
+    return f"{french_date(local)} à {local.hour} h {local.minute:02d}"
