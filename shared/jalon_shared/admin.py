@@ -5,15 +5,18 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from jalon_shared.access import Principal, Role
+from jalon_shared.http import AUTHENTICATED, WITH_BODY, error_responses
 from jalon_shared.http_auth import require_roles
 from jalon_shared.messaging.outbox import OutboxRelay
 
 
 class RepublishRequest(BaseModel):
     """Which part of the outbox history to publish again."""
+
+    model_config = ConfigDict(extra="forbid")
 
     since: AwareDatetime | None = None
 
@@ -30,7 +33,7 @@ def admin_router(relay: OutboxRelay) -> APIRouter:
     router = APIRouter(prefix="/admin", tags=["admin"])
     service_only = require_roles(Role.SERVICE)
 
-    @router.post("/outbox/republish")
+    @router.post("/outbox/republish", responses=error_responses(*AUTHENTICATED, *WITH_BODY))
     async def republish(
         request: RepublishRequest, _: Annotated[Principal, Depends(service_only)]
     ) -> RepublishResult:

@@ -174,7 +174,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.token_verifier = verifier
     app.state.infra = infra
-    install_common(app)
+    install_common(app, json_api=True)
     spec = AsyncAPI(infra.broker, title=title, version="1.0.0", description=description)
 
     def render_json() -> str:

@@ -21,7 +21,7 @@ from jalon_shared.messaging.consumer import PROCESSED_COLLECTION
 from jalon_shared.mongo import Client
 from remote_session.entrypoints.main import build_app as build_remote_session
 from tests.integration.conftest import RunningService, run_service
-from tests.support import Keys, eventually, intake_payload
+from tests.support import Keys, eventually, intake_payload, register_region
 
 BUILDERS = {
     "appointment": build_appointment,
@@ -68,10 +68,11 @@ async def applied(service: RunningService, event: Event) -> None:
 
 
 async def register(intake: RunningService, keys: Keys, region: str, *owners: str) -> None:
-    """Register counsellors of the region through intake."""
+    """Register the region and counsellors of it through intake."""
+    await register_region(intake.http, keys, region)
     manager = keys.headers("m-1", Role.MANAGER, region=region)
     for owner in owners:
-        body = {"counsellor_id": owner, "region": region, "site": "rennes", "capacity": 5}
+        body = {"display_name": owner, "region": region, "site": "rennes", "capacity": 5}
         answer = await intake.http.put(f"/counsellors/{owner}", json=body, headers=manager)
         assert answer.is_success, answer.text
 

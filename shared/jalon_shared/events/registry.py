@@ -25,6 +25,7 @@ from jalon_shared.events.intake import (
     CaseReassigned,
     CounsellorRegistered,
     CounsellorUpdated,
+    RegionRegistered,
     RequestSubmitted,
     ServiceLevelChanged,
 )
@@ -47,6 +48,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BeneficiaryErased,
         CounsellorRegistered,
         CounsellorUpdated,
+        RegionRegistered,
         AppointmentBooked,
         AppointmentRescheduled,
         AppointmentCancelled,
