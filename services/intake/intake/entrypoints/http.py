@@ -151,9 +151,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         case_id: UUID, principal: Principal, *, after_change: bool = False
     ) -> CaseView:
         file = await answer(
-            get_case(
-                case_id, principal=principal, queries=deps.queries, after_change=after_change
-            )
+            get_case(case_id, principal=principal, queries=deps.queries, after_change=after_change)
         )
         return CaseView.of(file, principal)
 
