@@ -123,6 +123,14 @@ _FIXED_MESSAGES: dict[str, str] = {
     "missing": "Field required",
 }
 _EMAIL_PREFIX = "value is not a valid email address"
+#: Where FastAPI locates an error, in the contract's terms (a cookie travels in a header).
+_LOCATIONS: dict[str, ErrorLocation] = {
+    "body": "body",
+    "query": "query",
+    "path": "path",
+    "header": "header",
+    "cookie": "header",
+}
 _VALUE_ERROR_PREFIX = "Value error, "
 
 
@@ -148,15 +156,9 @@ def validation_items(errors: Iterable[Mapping[str, Any]]) -> list[ErrorItem]:
     items: list[ErrorItem] = []
     for error in errors:
         loc = tuple(error.get("loc", ()))
-        head = str(loc[0]) if loc else "body"
-        location: ErrorLocation
-        if head in ("body", "query", "path", "header"):
-            location = head  # type: ignore[assignment]
-        elif head == "cookie":
-            location = "header"
-        else:
-            location = "body"
-        path = loc[1:] if head in ("body", "query", "path", "header", "cookie") else loc
+        head = str(loc[0]) if loc else ""
+        location = _LOCATIONS.get(head, "body")
+        path = loc[1:] if head in _LOCATIONS else loc
         kind = str(error.get("type", "value_error"))
         # A JSON syntax error is located by character offset, which names no field.
         field = "" if kind == "json_invalid" else ".".join(str(part) for part in path)
