@@ -388,10 +388,8 @@ def install_error_schema(app: FastAPI) -> None:
 def install_common(
     app: FastAPI, *, max_body_bytes: int = 2 * 1024 * 1024, json_api: bool = False
 ) -> None:
-    """Install the middlewares and error handlers; a JSON API also gets token and media checks.
-
-    The web front (pages, forms, a session cookie) installs the common part only.
-    """
+    """Install the middlewares and error handlers; a JSON API also gets token and media checks."""
+    # The web front (pages, forms, a session cookie) installs the common part only.
     # Added innermost first: correlation, then the token, the size and the media type.
     if json_api:
         app.add_middleware(JsonBodyMiddleware)

@@ -1,5 +1,4 @@
-"""Bearer-token admission: the check the API middleware runs, and the route dependencies that read
-the admitted caller and check their role."""
+"""Bearer-token admission: the check the API middleware runs, and the route dependencies."""
 
 from __future__ import annotations
 

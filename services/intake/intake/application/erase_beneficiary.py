@@ -22,10 +22,7 @@ async def erase_beneficiary(
     meta: EventMeta,
     region: str | None = None,
 ) -> int:
-    """Delete personal data, close open cases and keep cases only as anonymous stubs.
-
-    A manager names their region: they erase only people followed there and nowhere else.
-    """
+    """Delete personal data, close open cases and keep cases only as anonymous stubs."""
 
     async def work(tx: IntakeTransaction) -> int:
         beneficiary = await tx.beneficiary(beneficiary_id)
@@ -35,6 +32,7 @@ async def erase_beneficiary(
         former_ids = tuple(case.case_id for case in cases)
         requests = await tx.requests_of(beneficiary_id)
         if region is not None:
+            # A manager erases only people followed in their region and nowhere else.
             regions = {case.region for case in cases} | {r.region for r in requests}
             if regions != {region}:
                 raise ForbiddenError("the beneficiary is not followed in your region alone")

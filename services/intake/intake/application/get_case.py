@@ -37,14 +37,12 @@ class CaseFile:
 async def get_case(
     case_id: UUID, *, principal: Principal, queries: IntakeQueries, after_change: bool = False
 ) -> CaseFile:
-    """Return the case file if the caller may read it; only staff see possible duplicates.
-
-    after_change: the caller has just changed the case, which they were allowed to do; a
-    hand-over then still shows the former owner the case they handed over.
-    """
+    """Return the case file if the caller may read it; only staff see possible duplicates."""
     case = await queries.case(case_id)
     if case is None:
         raise NotFoundError("unknown case")
+    # Right after a change the caller was allowed to make, a hand-over still shows the former
+    # owner the case they just handed over.
     if not after_change and not may_access_case(
         principal,
         beneficiary_id=case.beneficiary_id,

@@ -20,14 +20,12 @@ async def register_counsellor(
     meta: EventMeta,
     acting_region: str | None = None,
 ) -> Counsellor:
-    """Upsert the counsellor, keeping their current caseload size, and announce it.
-
-    A manager names their region (acting_region): another region's counsellor is not theirs.
-    """
+    """Upsert the counsellor, keeping their current caseload size, and announce it."""
 
     async def work(tx: IntakeTransaction) -> Counsellor:
         existing = await tx.counsellor(command.counsellor_id)
         if existing is not None:
+            # A manager names their region: another region's counsellor is not theirs to edit.
             if acting_region is not None and existing.region != acting_region:
                 raise ForbiddenError("the counsellor works in another region")
             if existing.region != command.region and existing.open_cases > 0:

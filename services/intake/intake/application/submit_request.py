@@ -199,11 +199,9 @@ async def submit_request(
 async def case_to_review(
     tx: IntakeTransaction, matches: list[Beneficiary], person: PersonDetails
 ) -> tuple[Case, tuple[str, ...]] | None:
-    """Return the open case of the best match (email before phone) and what matched, if any.
-
-    A match whose cases are all closed has no counsellor to review it: the request then opens a
-    case of its own, since a closed path is no reason to hold a new one back.
-    """
+    """Return the open case of the best match (email before phone) and what matched, if any."""
+    # A match whose cases are all closed has no counsellor to review it: the request then opens
+    # a case of its own, since a closed path is no reason to hold a new one back.
     ranked = sorted(matches, key=lambda b: (b.email != person.email, str(b.beneficiary_id)))
     for candidate in ranked:
         case = await tx.open_case_of(candidate.beneficiary_id)

@@ -386,11 +386,8 @@ class Case(BaseModel):
         self.history.append(HistoryEntry.of(action, by, at))
 
     def forget_beneficiary(self, *, stub_case_id: UUID, stub_beneficiary_id: UUID) -> None:
-        """Cut every link to the person, keeping an anonymous stub of the path under new ids.
-
-        The old case id is in published events next to the person's id, so the stub takes a new
-        one; its history names roles and staff only.
-        """
+        """Cut every link to the person, keeping an anonymous stub of the path under new ids."""
+        # Published events pair the old case id with the person's id, so the stub takes a new one.
         self.case_id = stub_case_id
         self.request_id = None
         self.beneficiary_id = stub_beneficiary_id

@@ -1,8 +1,4 @@
-"""Intake's HTTP schemas: strict request bodies and the views routes answer with.
-
-Bodies validate input (types, sizes, invisible characters) and build commands; views say what a
-caller may see, never the domain models themselves.
-"""
+"""Intake's HTTP schemas: strict request bodies that build commands, and the views routes answer."""
 
 from __future__ import annotations
 
