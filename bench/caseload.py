@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 
-from bench.stack import embedded_stack, percentile
+from bench.stack import embedded_stack, percentile, register_region
 from jalon_shared.access import Role
 
 CASES = 500
@@ -57,10 +57,11 @@ async def run() -> dict[str, float]:
     """Seed the caseload, then time the first page, a sorted page and the alerts."""
     async with embedded_stack(["intake"]) as stack, httpx.AsyncClient(timeout=30) as http:
         manager = stack.headers("bench", Role.MANAGER, region=REGION)
+        await register_region(http, stack, REGION)
         response = await http.put(
             stack.url("intake", f"/counsellors/{COUNSELLOR}"),
             json={
-                "counsellor_id": COUNSELLOR,
+                "display_name": "Bench Counsellor",
                 "region": REGION,
                 "site": "rennes",
                 "capacity": 1000,

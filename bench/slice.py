@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench.stack import embedded_stack, percentile
+from bench.stack import embedded_stack, percentile, register_region
 from jalon_shared.access import Role
 from jalon_shared.mongo import Collection
 
@@ -100,12 +100,13 @@ async def run() -> dict[str, float]:
     ):
         region = "bench"
         manager = stack.headers("bench", Role.MANAGER, region=region)
+        await register_region(http, stack, region)
         # Four counsellors of capacity 1,000 take every case of both phases.
         for cid, site in (("r1", "rennes"), ("r2", "rennes"), ("b1", "brest"), ("b2", "brest")):
             response = await http.put(
                 stack.url("intake", f"/counsellors/c-{cid}"),
                 json={
-                    "counsellor_id": f"c-{cid}",
+                    "display_name": f"Bench {cid}",
                     "region": region,
                     "site": site,
                     "capacity": 1000,

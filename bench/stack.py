@@ -100,3 +100,19 @@ def percentile(values: list[float], p: float) -> float:
     """Return the p-th percentile (nearest rank) of values."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+async def register_region(http: httpx.AsyncClient, stack: Stack, code: str) -> None:
+    """Register a benchmark region and its sites in intake's reference data."""
+    response = await http.put(
+        stack.url("intake", f"/reference/regions/{code}"),
+        json={
+            "label": code.title(),
+            "sites": [
+                {"code": "rennes", "label": "Rennes", "active": True},
+                {"code": "brest", "label": "Brest", "active": True},
+            ],
+        },
+        headers=stack.headers("bench", Role.SERVICE),
+    )
+    response.raise_for_status()

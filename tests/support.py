@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from jalon_dev.demo import DEMO_REGIONS
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.settings import (
@@ -121,3 +122,42 @@ def intake_payload(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+#: Sites every test region gets, so tests name places as the demo regions do.
+TEST_SITES = ("rennes", "brest", "caen")
+
+
+def region_body(label: str, sites: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """Return a PUT /reference/regions/{code} body."""
+    return {
+        "label": label,
+        "sites": [{"code": code, "label": name, "active": True} for code, name in sites],
+    }
+
+
+async def register_region(
+    http: httpx.AsyncClient,
+    keys: Keys,
+    code: str,
+    sites: tuple[str, ...] = TEST_SITES,
+    *,
+    base_url: str = "",
+) -> None:
+    """Register a region and its sites in intake, with a service token, as operators do."""
+    body = region_body(code.title(), tuple((site, site.title()) for site in sites))
+    response = await http.put(
+        f"{base_url}/reference/regions/{code}", json=body, headers=keys.headers("ops", Role.SERVICE)
+    )
+    assert response.status_code == 200, response.text
+
+
+async def register_demo_regions(http: httpx.AsyncClient, keys: Keys, *, base_url: str = "") -> None:
+    """Register the regions `make run` seeds (bretagne, normandie and their sites) in intake."""
+    for (code, label), sites in DEMO_REGIONS.items():
+        response = await http.put(
+            f"{base_url}/reference/regions/{code}",
+            json=region_body(label, sites),
+            headers=keys.headers("ops", Role.SERVICE),
+        )
+        assert response.status_code == 200, response.text

@@ -1,7 +1,7 @@
 """Run the whole system on the embedded default: `make run`.
 
 Starts SecantusDB (data under .data/), Tansu, every service and the web front on loopback,
-seeds the demo staff and prints the URLs for the three personas. Ctrl-C stops everything.
+seeds the reference data and demo staff and prints the URLs for the three personas. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from jalon_dev.demo import (
     DEMO_BENEFICIARY_EMAIL,
     DEMO_BENEFICIARY_ID,
     DEMO_PASSWORD,
+    DEMO_REGIONS,
     DEMO_STAFF,
     demo_counsellors,
     first_of,
@@ -139,23 +140,36 @@ async def wait_ready(
 
 
 async def seed(issuer: TokenIssuer) -> None:
-    """Register the demo counsellors and, once, the demo beneficiary's request."""
+    """Register the reference data, the demo counsellors and, once, the demo beneficiary's request."""
+    service = {
+        "Authorization": f"Bearer {issuer.mint('devrun', Role.SERVICE, ttl=timedelta(minutes=5))}"
+    }
     async with httpx.AsyncClient(base_url=dev_url("intake"), timeout=10) as client:
-        for staff in demo_counsellors():
-            token = issuer.mint(
-                "devrun", Role.MANAGER, region=staff.region, ttl=timedelta(minutes=5)
+        # Regions first: intake refuses counsellors and requests in places it does not know.
+        for (code, label), sites in DEMO_REGIONS.items():
+            response = await client.put(
+                f"/reference/regions/{code}",
+                json={
+                    "label": label,
+                    "sites": [
+                        {"code": site, "label": name, "active": True} for site, name in sites
+                    ],
+                },
+                headers=service,
             )
+            response.raise_for_status()
+        for staff in demo_counsellors():
             response = await client.put(
                 f"/counsellors/{staff.account_id}",
                 json={
-                    "counsellor_id": staff.account_id,
+                    "display_name": staff.display_name,
                     "region": staff.region,
                     "site": staff.site,
                     "capacity": staff.capacity,
                     "skills": list(staff.skills),
                     "languages": list(staff.languages),
                 },
-                headers={"Authorization": f"Bearer {token}"},
+                headers=service,
             )
             response.raise_for_status()
         marker = DATA / "seeded-demo-beneficiary"

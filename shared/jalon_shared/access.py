@@ -53,7 +53,7 @@ def may_access_case(
     """Apply the case rule: own case, own caseload, own region, or a service."""
     match principal.role:
         case Role.BENEFICIARY:
-            return principal.sub == str(beneficiary_id)
+            return beneficiary_id is not None and principal.sub == str(beneficiary_id)
         case Role.COUNSELLOR:
             return counsellor_id is not None and principal.sub == counsellor_id
         case Role.MANAGER:
@@ -61,6 +61,15 @@ def may_access_case(
         case Role.SERVICE:
             return True
     return False
+
+
+def may_manage_case(principal: Principal, *, counsellor_id: str | None, region: str) -> bool:
+    """Apply the change rule: the case's own counsellor, or a manager of its region."""
+    if principal.role not in STAFF_ROLES:
+        return False
+    return may_access_case(
+        principal, beneficiary_id=None, counsellor_id=counsellor_id, region=region
+    )
 
 
 def may_read_region(principal: Principal, region: str) -> bool:

@@ -4,10 +4,11 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
 from jalon_shared.access import Principal, Role
+from jalon_shared.http import AUTHENTICATED, WITH_BODY, error_responses
 from jalon_shared.http_auth import require_roles
 from jalon_shared.messaging.outbox import OutboxRelay
 
@@ -37,17 +38,10 @@ class RepublishResult(BaseModel):
 
 def admin_router(relay: OutboxRelay) -> APIRouter:
     """Return the operator routes: re-publishing the outbox history."""
-    router = APIRouter(
-        prefix="/admin",
-        tags=["admin"],
-        responses={
-            status.HTTP_401_UNAUTHORIZED: {"description": "No bearer token, or an invalid one."},
-            status.HTTP_403_FORBIDDEN: {"description": "Only a service token may."},
-        },
-    )
+    router = APIRouter(prefix="/admin", tags=["admin"])
     service_only = require_roles(Role.SERVICE)
 
-    @router.post("/outbox/republish")
+    @router.post("/outbox/republish", responses=error_responses(*AUTHENTICATED, *WITH_BODY))
     async def republish(
         request: RepublishRequest, _: Annotated[Principal, Depends(service_only)]
     ) -> RepublishResult:

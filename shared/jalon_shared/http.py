@@ -1,25 +1,187 @@
-"""HTTP plumbing shared by every service: correlation ids, body limits, health, AsyncAPI."""
+"""HTTP plumbing shared by every service: error bodies, token admission, body checks, health."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request, status
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import bind_contextvars, clear_contextvars
 
+from jalon_shared.auth import TokenVerifier
+from jalon_shared.http_auth import (
+    CHALLENGE,
+    PRINCIPAL_SCOPE_KEY,
+    UnauthenticatedError,
+    authenticate,
+    is_public,
+)
 from jalon_shared.logging import new_correlation_id
 
 log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER = "x-correlation-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+#: Enough to say what is wrong with a body, never enough to carry it back to the caller.
+MAX_ERRORS = 20
+MAX_FIELD_CHARS = 100
+MAX_MESSAGE_CHARS = 200
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
+ErrorLocation = Literal["body", "query", "path", "header"]
+
+
+class ErrorItem(BaseModel):
+    """What is wrong with one field of a request."""
+
+    location: ErrorLocation
+    field: str = Field(description="dotted path in the body, or the parameter name")
+    type: str = Field(description="pydantic error type, or one of Jalon's own codes")
+    message: str = Field(description="English, never echoing the submitted value")
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx and 5xx answer; `errors` only where fields are at fault."""
+
+    detail: str
+    errors: list[ErrorItem] | None = None
+
+
+class ApiError(Exception):
+    """A refusal a route raises, answered with an ErrorBody."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        errors: Sequence[ErrorItem] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.errors = list(errors) if errors is not None else None
+        self.headers = dict(headers or {})
+
+
+def error_response(
+    status_code: int,
+    detail: str,
+    errors: Sequence[ErrorItem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """Return an ErrorBody answer."""
+    body = ErrorBody(detail=detail, errors=list(errors) if errors is not None else None)
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=status_code,
+        headers=dict(headers or {}),
+    )
+
+
+STATUS_DESCRIPTIONS: dict[int, str] = {
+    401: "No bearer token, or an invalid or expired one (answered before the body is read)",
+    403: "The caller's role or region may not do this",
+    404: "Unknown resource",
+    409: "The current state refuses the change",
+    413: "The body is too large",
+    415: "The body is not application/json",
+    422: "Invalid input: `errors` names each field at fault",
+    429: "Too many requests",
+    503: "Storage or broker unavailable, or conflicting writes: retry shortly",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Return the `responses=` declaring a route's error answers with the ErrorBody schema."""
+    return {
+        code: {"model": ErrorBody, "description": STATUS_DESCRIPTIONS[code]}
+        for code in sorted(set(statuses))
+    }
+
+
+#: The errors any authenticated JSON route can give, before its own.
+AUTHENTICATED = (401, 403, 503)
+#: The errors any route reading a JSON body can give, on top.
+WITH_BODY = (413, 415, 422)
+
+
+_FIXED_MESSAGES: dict[str, str] = {
+    # Pydantic quotes the offending character or reason for these: say what is expected instead.
+    "uuid_parsing": "Input should be a valid UUID",
+    "uuid_type": "Input should be a valid UUID",
+    "json_invalid": "The body is not valid JSON",
+    "missing": "Field required",
+}
+_EMAIL_PREFIX = "value is not a valid email address"
+#: Where FastAPI locates an error, in the contract's terms (a cookie travels in a header).
+_LOCATIONS: dict[str, ErrorLocation] = {
+    "body": "body",
+    "query": "query",
+    "path": "path",
+    "header": "header",
+    "cookie": "header",
+}
+_VALUE_ERROR_PREFIX = "Value error, "
+
+
+def safe_message(error: Mapping[str, Any]) -> str:
+    """Return a validation message that cannot carry the submitted value back."""
+    kind = str(error.get("type", ""))
+    if kind in _FIXED_MESSAGES:
+        return _FIXED_MESSAGES[kind]
+    message = str(error.get("msg", ""))
+    if message.startswith(_VALUE_ERROR_PREFIX):
+        message = message[len(_VALUE_ERROR_PREFIX) :]
+    if message.startswith(_EMAIL_PREFIX):
+        # email-validator's reasons quote parts of the address.
+        return _EMAIL_PREFIX
+    submitted = error.get("input")
+    if isinstance(submitted, str) and len(submitted) >= 3 and submitted in message:
+        return "Invalid value"
+    return message[:MAX_MESSAGE_CHARS] or "Invalid value"
+
+
+def validation_items(errors: Iterable[Mapping[str, Any]]) -> list[ErrorItem]:
+    """Turn pydantic errors into ErrorItems, dropping their `input` and `ctx`."""
+    items: list[ErrorItem] = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        head = str(loc[0]) if loc else ""
+        location = _LOCATIONS.get(head, "body")
+        path = loc[1:] if head in _LOCATIONS else loc
+        kind = str(error.get("type", "value_error"))
+        # A JSON syntax error is located by character offset, which names no field.
+        field = "" if kind == "json_invalid" else ".".join(str(part) for part in path)
+        items.append(
+            ErrorItem(
+                location=location,
+                field=field[:MAX_FIELD_CHARS],
+                type=kind[:MAX_FIELD_CHARS],
+                message=safe_message(error),
+            )
+        )
+    return items
+
+
+def invalid_input(items: Sequence[ErrorItem]) -> JSONResponse:
+    """Return the 422 answer for invalid fields, listing at most MAX_ERRORS of them."""
+    if len(items) > MAX_ERRORS:
+        detail = f"The request has {len(items)} invalid fields; the first {MAX_ERRORS} are listed."
+    else:
+        detail = "The request is invalid; see errors."
+    return error_response(
+        status.HTTP_422_UNPROCESSABLE_CONTENT, detail, errors=list(items)[:MAX_ERRORS]
+    )
 
 
 class CorrelationMiddleware:
@@ -52,6 +214,69 @@ class CorrelationMiddleware:
         await self._app(scope, receive, send_with_header)
 
 
+class BearerAuthMiddleware:
+    """Verify the bearer token of every non-public route before the body is read or parsed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or is_public(scope["path"]):
+            await self._app(scope, receive, send)
+            return
+        authorization = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+                break
+        verifier: TokenVerifier = scope["app"].state.token_verifier
+        try:
+            scope[PRINCIPAL_SCOPE_KEY] = authenticate(authorization, verifier)
+        except UnauthenticatedError as exc:
+            response = error_response(status.HTTP_401_UNAUTHORIZED, exc.detail, headers=CHALLENGE)
+            await response(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == wanted:
+            return bytes(value)
+    return None
+
+
+def is_json(content_type: bytes | None) -> bool:
+    """Return whether a Content-Type names JSON (application/json or application/*+json)."""
+    if content_type is None:
+        return False
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    )
+
+
+class JsonBodyMiddleware:
+    """Refuse with 415 a POST, PUT or PATCH whose body is not declared as JSON."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in BODY_METHODS:
+            length = _header(scope, b"content-length")
+            has_body = _header(scope, b"transfer-encoding") is not None or (
+                length is not None and length.strip() not in (b"", b"0")
+            )
+            if has_body and not is_json(_header(scope, b"content-type")):
+                response = error_response(
+                    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "the body must be application/json"
+                )
+                await response(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+
 class BodyLimitMiddleware:
     """Refuse request bodies over a size with 413 before they are read into memory."""
 
@@ -63,14 +288,13 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self._max:
-                response = JSONResponse(
-                    {"detail": f"request body over {self._max} bytes"},
-                    status_code=status.HTTP_413_CONTENT_TOO_LARGE,
-                )
-                await response(scope, receive, send)
-                return
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > self._max:
+            response = error_response(
+                status.HTTP_413_CONTENT_TOO_LARGE, f"request body over {self._max} bytes"
+            )
+            await response(scope, receive, send)
+            return
         received = 0
 
         async def limited_receive() -> Message:
@@ -79,7 +303,10 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self._max:
-                    raise ValueError("request body too large")
+                    # FastAPI re-raises an HTTPException met while reading the body.
+                    raise HTTPException(
+                        status.HTTP_413_CONTENT_TOO_LARGE, f"request body over {self._max} bytes"
+                    )
             return message
 
         await self._app(scope, limited_receive, send)
@@ -120,24 +347,84 @@ def asyncapi_router(render_json: Callable[[], str], render_html: Callable[[], st
     return router
 
 
-def install_common(app: FastAPI, *, max_body_bytes: int = 2 * 1024 * 1024) -> None:
-    """Install the middlewares and error handlers every service uses."""
+_DEFAULT_422 = "#/components/schemas/HTTPValidationError"
+_REF = "#/components/schemas/{model}"
+
+
+def _use_error_body(node: Any) -> None:
+    """Point every leftover reference to FastAPI's validation schema at ErrorBody."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and value == _DEFAULT_422:
+                node[key] = _REF.format(model="ErrorBody")
+            else:
+                _use_error_body(value)
+    elif isinstance(node, list):
+        for value in node:
+            _use_error_body(value)
+
+
+def install_error_schema(app: FastAPI) -> None:
+    """Make the OpenAPI document describe errors with ErrorBody, never FastAPI's default 422."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            _use_error_body(schema.get("paths", {}))
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
+            body = ErrorBody.model_json_schema(ref_template=_REF)
+            body.pop("$defs", None)
+            schemas.setdefault("ErrorBody", body)
+            schemas.setdefault("ErrorItem", ErrorItem.model_json_schema(ref_template=_REF))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def install_common(
+    app: FastAPI, *, max_body_bytes: int = 2 * 1024 * 1024, json_api: bool = False
+) -> None:
+    """Install the middlewares and error handlers; a JSON API also gets token and media checks."""
+    # The web front (pages, forms, a session cookie) installs the common part only.
+    # Added innermost first: correlation, then the token, the size and the media type.
+    if json_api:
+        app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    if json_api:
+        app.add_middleware(BearerAuthMiddleware)
+        install_error_schema(app)
     app.add_middleware(CorrelationMiddleware)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return invalid_input(validation_items(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        return error_response(exc.status_code, detail, headers=exc.headers)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status_code, exc.detail, exc.errors, exc.headers)
 
     @app.exception_handler(PyMongoError)
     async def storage_error(_: Request, exc: PyMongoError) -> JSONResponse:
         if exc.has_error_label("TransientTransactionError"):
             log.warning("transaction conflict persisted", error_type=type(exc).__name__)
-            return JSONResponse(
-                {"detail": "busy: conflicting writes, retry shortly"},
-                status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            return error_response(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "busy: conflicting writes, retry shortly",
                 headers={"Retry-After": "1"},
             )
         log.error("storage error", error_type=type(exc).__name__, exc_info=exc)
-        return JSONResponse({"detail": "storage unavailable"}, status_code=503)
+        return error_response(status.HTTP_503_SERVICE_UNAVAILABLE, "storage unavailable")
 
     @app.exception_handler(Exception)
     async def unhandled(_: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", error_type=type(exc).__name__, exc_info=exc)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
+        return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal error")

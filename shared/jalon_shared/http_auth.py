@@ -1,4 +1,4 @@
-"""FastAPI dependencies that admit a caller by token and role."""
+"""Bearer-token admission: the check the API middleware runs, and the route dependencies."""
 
 from __future__ import annotations
 
@@ -10,25 +10,50 @@ from fastapi import Depends, HTTPException, Request, status
 from jalon_shared.access import Principal, Role
 from jalon_shared.auth import AuthError, TokenVerifier
 
+#: Where the middleware leaves the verified caller for the route dependencies.
+PRINCIPAL_SCOPE_KEY = "jalon.principal"
+#: Routes anyone may call: probes and the API documents.
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/redoc"})
+PUBLIC_PREFIXES = ("/asyncapi", "/docs/")
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+MISSING_TOKEN = "missing bearer token"  # noqa: S105 - a message, not a secret
+INVALID_TOKEN = "invalid or expired token"  # noqa: S105 - a message, not a secret
+
+
+class UnauthenticatedError(Exception):
+    """The caller sent no bearer token, or one that does not verify."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def authenticate(authorization: str | None, verifier: TokenVerifier) -> Principal:
+    """Return the caller an Authorization header names, or raise UnauthenticatedError."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthenticatedError(MISSING_TOKEN)
+    try:
+        return verifier.verify(token.strip())
+    except AuthError as exc:
+        raise UnauthenticatedError(INVALID_TOKEN) from exc
+
+
+def is_public(path: str) -> bool:
+    """Return whether a path is served without a token."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
 
 async def current_principal(request: Request) -> Principal:
-    """Return the verified caller, or answer 401."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="missing bearer token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    verifier: TokenVerifier = request.app.state.token_verifier
+    """Return the caller the middleware admitted, or verify the token here when it did not run."""
+    admitted = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if isinstance(admitted, Principal):
+        return admitted
     try:
-        return verifier.verify(token)
-    except AuthError as exc:
+        return authenticate(request.headers.get("authorization"), request.app.state.token_verifier)
+    except UnauthenticatedError as exc:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="invalid or expired token",
-            headers={"WWW-Authenticate": "Bearer"},
+            status.HTTP_401_UNAUTHORIZED, detail=exc.detail, headers=CHALLENGE
         ) from exc
 
 
@@ -48,3 +73,10 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+def home_region(principal: Principal) -> str:
+    """Return the region a staff token names, or answer 403 when it names none."""
+    if principal.region is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="your token names no region")
+    return principal.region

@@ -194,7 +194,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=API_VERSION, lifespan=lifespan)
     app.state.token_verifier = verifier
     app.state.infra = infra
-    install_common(app)
+    install_common(app, json_api=True)
 
     def asyncapi_document() -> dict[str, Any]:
         # Built per request from the declarations, so it always shows the wiring as it is.

@@ -15,7 +15,7 @@ from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
 from jalon_shared.mongo import Client, Database, create_client
 from jalon_shared.settings import ServiceSettings
 from reporting.entrypoints.main import build_app as build_reporting
-from tests.support import Keys, running, service_settings
+from tests.support import Keys, register_demo_regions, running, service_settings
 
 
 @dataclass
@@ -55,8 +55,9 @@ async def run_service(
 async def intake(
     kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
 ) -> AsyncIterator[RunningService]:
-    """Run intake for the session."""
+    """Run intake for the session, with the demo regions and sites registered."""
     async with run_service("intake", build_intake, kafka, mongo, keys, mongo_client) as service:
+        await register_demo_regions(service.http, keys)
         yield service
 
 

@@ -78,6 +78,16 @@ async def test_a_lost_broker_loses_nothing_and_delivers_after_restart(
     await ensure_topics(kafka_settings, topics.PARTITIONS)
     settings = service_settings("intake", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
     outbox = mongo_client[settings.database_name()]["outbox"]
+    # The region is stored as intake keeps it, not registered over HTTP: a publish before the
+    # loss would leave the relay a connection that outlives the broker, not the case tested here.
+    await mongo_client[settings.database_name()]["regions"].insert_one(
+        {
+            "_id": "lost-broker",
+            "code": "lost-broker",
+            "label": "Lost broker",
+            "sites": [{"code": "rennes", "label": "Rennes", "active": True}],
+        }
+    )
     try:
         async with running(build_intake(settings)) as http:
             # The broker dies after the request's transaction commits but before the relay

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from appointment.entrypoints.main import build_app as build_appointment
 from document_signature.entrypoints.main import build_app as build_document_signature
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
 from jalon_shared.access import Role
-from jalon_shared.directory import erasure_digest
+from jalon_shared.directory import Directory, erasure_digest
 from jalon_shared.events.envelope import Event
 from jalon_shared.events.intake import BeneficiaryErased, CaseOpened
 from jalon_shared.events.vocabulary import Csp, ServiceLevel
@@ -21,7 +22,7 @@ from jalon_shared.messaging.consumer import PROCESSED_COLLECTION
 from jalon_shared.mongo import Client
 from remote_session.entrypoints.main import build_app as build_remote_session
 from tests.integration.conftest import RunningService, run_service
-from tests.support import Keys, eventually, intake_payload
+from tests.support import Keys, eventually, intake_payload, register_region
 
 BUILDERS = {
     "appointment": build_appointment,
@@ -68,10 +69,11 @@ async def applied(service: RunningService, event: Event) -> None:
 
 
 async def register(intake: RunningService, keys: Keys, region: str, *owners: str) -> None:
-    """Register counsellors of the region through intake."""
+    """Register the region and counsellors of it through intake."""
+    await register_region(intake.http, keys, region)
     manager = keys.headers("m-1", Role.MANAGER, region=region)
     for owner in owners:
-        body = {"counsellor_id": owner, "region": region, "site": "rennes", "capacity": 5}
+        body = {"display_name": owner, "region": region, "site": "rennes", "capacity": 5}
         answer = await intake.http.put(f"/counsellors/{owner}", json=body, headers=manager)
         assert answer.is_success, answer.text
 
@@ -233,3 +235,57 @@ async def test_an_erasure_overtaking_the_opening_keeps_the_case_out(
     url = f"/cases/{opened.case_id}/access"
     answer = await service.http.get(url, headers=keys.headers("ops", Role.SERVICE))
     assert answer.status_code == 404
+
+
+async def test_reference_data_and_staff_names_reach_the_copy(
+    service: RunningService, intake: RunningService, keys: Keys
+) -> None:
+    region = f"g{uuid.uuid4().hex[:8]}"
+    owner = f"c-{region}"
+    await register(intake, keys, region, owner)
+
+    async def copied() -> bool:
+        regions = await service.db["directory_regions"].count_documents({"_id": region})
+        staff = await service.db["directory_counsellors"].find_one({"_id": owner})
+        return regions == 1 and staff is not None and staff.get("display_name") == owner
+
+    await eventually(copied)
+    directory = Directory(service.db, erasure_memory=timedelta(days=30))
+    copy = await directory.region(region)
+    assert copy is not None
+    assert [site.code for site in copy.sites] == ["rennes", "brest", "caen"]
+    assert await directory.place_problem(region, "rennes") is None
+    problems = {
+        (region, "nowhere"): "unknown_site",
+        ("atlantis", "rennes"): "unknown_region",
+        (region, "vannes"): "site_outside_region",  # a site of bretagne
+    }
+    for (code, site), kind in problems.items():
+        problem = await directory.place_problem(code, site)
+        assert problem is not None
+        assert problem.type == kind
+
+
+async def test_an_erasure_naming_the_cases_removes_them_whoever_they_were_filed_under(
+    service: RunningService, kafka: EmbeddedKafka
+) -> None:
+    case_id = uuid.uuid4()
+    await service.db["directory_cases"].insert_one(
+        {
+            "_id": case_id,
+            "beneficiary_id": uuid.uuid4(),
+            "counsellor_id": "c-1",
+            "region": "bretagne",
+            "site": "rennes",
+            "status": "open",
+        }
+    )
+    erased = BeneficiaryErased(
+        correlation_id="erasure",
+        producer="test",
+        beneficiary_id=uuid.uuid4(),
+        case_ids=(case_id,),
+    )
+    await publish(kafka, erased)
+    await applied(service, erased)
+    assert await service.db["directory_cases"].count_documents({"_id": case_id}) == 0

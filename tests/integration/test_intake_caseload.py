@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from intake.adapters.mongo import IntakeCollections, MongoPurger
 from intake.application.purge_expired import purge_expired
-from intake.domain.retention import CLOSED_CASE_RETENTION, DUPLICATE_REQUEST_RETENTION
+from intake.domain.retention import CLOSED_CASE_RETENTION
 from jalon_dev.stack import EmbeddedKafka
 from jalon_shared.access import Role
 from jalon_shared.events.appointment import AppointmentBooked
@@ -19,31 +19,50 @@ from jalon_shared.events.document import DocumentSubmittedForSignature
 from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.vocabulary import Modality
 from tests.integration.conftest import RunningService
-from tests.support import Keys, eventually, intake_payload
+from tests.support import Keys, eventually, intake_payload, register_region
 
 
-def new_region() -> str:
-    return f"r{uuid.uuid4().hex[:8]}"
+async def new_region(intake: RunningService, keys: Keys) -> str:
+    """Register a region of its own for a test, with the usual test sites."""
+    region = f"r{uuid.uuid4().hex[:8]}"
+    await register_region(intake.http, keys, region)
+    return region
 
 
 async def add_counsellor(
     intake: RunningService, keys: Keys, region: str, cid: str, site: str, capacity: int
 ) -> None:
-    body = {"counsellor_id": cid, "region": region, "site": site, "capacity": capacity}
+    body = {
+        "display_name": f"Conseiller {cid}",
+        "region": region,
+        "site": site,
+        "capacity": capacity,
+    }
     manager = keys.headers("m-1", Role.MANAGER, region=region)
     response = await intake.http.put(f"/counsellors/{cid}", json=body, headers=manager)
     assert response.status_code == 200, response.text
 
 
 async def submit(intake: RunningService, keys: Keys, **fields: Any) -> dict[str, Any]:
+    """Submit a request as a new beneficiary; the answer plus the beneficiary id the token named."""
+    beneficiary_id = str(uuid.uuid4())
     response = await intake.http.post(
         "/requests",
         json=intake_payload(**fields),
-        headers=keys.headers(str(uuid.uuid4()), Role.BENEFICIARY),
+        headers=keys.headers(beneficiary_id, Role.BENEFICIARY),
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
-    return body
+    return {**body, "beneficiary_id": beneficiary_id}
+
+
+async def owner_of(intake: RunningService, keys: Keys, region: str, case_id: str) -> str | None:
+    """Return who holds a case, as a manager of its region reads it."""
+    manager = keys.headers("m-1", Role.MANAGER, region=region)
+    response = await intake.http.get(f"/cases/{case_id}", headers=manager)
+    assert response.status_code == 200, response.text
+    owner: str | None = response.json()["counsellor_id"]
+    return owner
 
 
 async def publish(kafka: EmbeddedKafka, *events: Event) -> None:
@@ -61,27 +80,30 @@ async def publish(kafka: EmbeddedKafka, *events: Event) -> None:
 async def test_ten_requests_across_two_sites_are_spread_by_capacity(
     intake: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     for cid, site, capacity in (("a", "rennes", 2), ("b", "rennes", 3), ("c", "brest", 5)):
         await add_counsellor(intake, keys, region, f"{cid}-{region}", site, capacity)
-    given: Counter[str] = Counter()
+    given: Counter[str | None] = Counter()
     for i in range(10):
         site = "rennes" if i < 5 else "brest"
-        given[(await submit(intake, keys, region=region, site=site))["counsellor_id"]] += 1
+        opened = await submit(intake, keys, region=region, site=site)
+        assert opened["outcome"] == "case_opened"
+        assert opened["counsellor_assigned"]
+        given[await owner_of(intake, keys, region, opened["case_id"])] += 1
     assert given == {f"a-{region}": 2, f"b-{region}": 3, f"c-{region}": 5}
     manager = keys.headers("m-1", Role.MANAGER, region=region)
     listed = (await intake.http.get("/counsellors", headers=manager)).json()
     assert {c["counsellor_id"]: c["open_cases"] for c in listed} == dict(given)
     # Everyone is full: the next case opens unassigned rather than overloading anyone.
     waiting = await submit(intake, keys, region=region, site="rennes")
-    assert waiting["counsellor_id"] is None
-    assert waiting["case_id"] is not None
+    assert not waiting["counsellor_assigned"]
+    assert await owner_of(intake, keys, region, waiting["case_id"]) is None
 
 
 async def test_reassignment_keeps_history_and_shows_the_new_owner(
     intake: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 5)
     case_id = (await submit(intake, keys, region=region))["case_id"]
     await add_counsellor(intake, keys, region, f"b-{region}", "rennes", 5)
@@ -113,12 +135,15 @@ async def test_reassignment_keeps_history_and_shows_the_new_owner(
 async def test_counsellor_a_cannot_read_counsellor_b_case(
     intake: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 1)
     await add_counsellor(intake, keys, region, f"b-{region}", "rennes", 1)
     first = await submit(intake, keys, region=region)
     second = await submit(intake, keys, region=region)
-    owners = {first["counsellor_id"]: first["case_id"], second["counsellor_id"]: second["case_id"]}
+    owners = {
+        await owner_of(intake, keys, region, first["case_id"]): first["case_id"],
+        await owner_of(intake, keys, region, second["case_id"]): second["case_id"],
+    }
     a = keys.headers(f"a-{region}", Role.COUNSELLOR, region=region)
     assert (await intake.http.get(f"/cases/{owners[f'b-{region}']}", headers=a)).status_code == 403
     assert (await intake.http.get(f"/cases/{owners[f'a-{region}']}", headers=a)).status_code == 200
@@ -131,39 +156,16 @@ async def test_counsellor_a_cannot_read_counsellor_b_case(
     ).status_code == 403
 
 
-async def test_a_duplicate_request_is_flagged_not_doubled(
-    intake: RunningService, keys: Keys
-) -> None:
-    region = new_region()
-    await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 10)
-    email = f"dup.{uuid.uuid4().hex[:8]}@example.org"
-    first = await submit(intake, keys, region=region, email=email, phone="06 11 22 33 44")
-    again = await submit(intake, keys, region=region, email=email.upper())
-    by_phone = await submit(intake, keys, region=region, phone="+33 6 11 22 33 44")
-    assert not first["flagged_duplicate"]
-    for duplicate in (again, by_phone):
-        assert duplicate["flagged_duplicate"]
-        assert duplicate["duplicate_of"] == first["request_id"]
-        assert duplicate["case_id"] == first["case_id"]
-    assert await intake.db["cases"].count_documents({"region": region}) == 1
-    assert await intake.db["requests"].count_documents({"region": region}) == 3
-    # Flagged duplicates are only kept for review.
-    flagged = await intake.db["requests"].find({"duplicate_of": {"$ne": None}}).to_list()
-    flagged = [r for r in flagged if r["region"] == region]
-    assert len(flagged) == 2
-    for request in flagged:
-        kept = request["purge_at"] - request["submitted_at"]
-        assert kept == DUPLICATE_REQUEST_RETENTION
-
-
 async def test_caseload_filters_sorts_and_tracks_other_services(
     intake: RunningService, keys: Keys, kafka: EmbeddedKafka
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     cid = f"a-{region}"
     await add_counsellor(intake, keys, region, cid, "rennes", 10)
     await add_counsellor(intake, keys, region, f"b-{region}", "brest", 10)
-    cases = [(await submit(intake, keys, region=region))["case_id"] for _ in range(3)]
+    submitted = [await submit(intake, keys, region=region) for _ in range(3)]
+    cases = [item["case_id"] for item in submitted]
+    person = {item["case_id"]: item["beneficiary_id"] for item in submitted}
     brest_case = (await submit(intake, keys, region=region, site="brest"))["case_id"]
     me = keys.headers(cid, Role.COUNSELLOR, region=region)
     mine = (await intake.http.get("/caseload?order=asc", headers=me)).json()
@@ -177,7 +179,7 @@ async def test_caseload_filters_sorts_and_tracks_other_services(
         producer="appointment",
         appointment_id=uuid.uuid4(),
         case_id=uuid.UUID(cases[1]),
-        beneficiary_id=uuid.UUID(mine[1]["beneficiary_id"]),
+        beneficiary_id=uuid.UUID(person[cases[1]]),
         counsellor_id=cid,
         starts_at=soon,
         modality=Modality.VIDEO,
@@ -187,7 +189,7 @@ async def test_caseload_filters_sorts_and_tracks_other_services(
         producer="document_signature",
         document_id=uuid.uuid4(),
         case_id=uuid.UUID(cases[2]),
-        beneficiary_id=uuid.UUID(mine[2]["beneficiary_id"]),
+        beneficiary_id=uuid.UUID(person[cases[2]]),
     )
     await publish(kafka, booked, signing)
 
@@ -212,7 +214,7 @@ async def test_caseload_filters_sorts_and_tracks_other_services(
 async def test_closing_a_case_reaches_reporting(
     intake: RunningService, reporting: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     cid = f"a-{region}"
     await add_counsellor(intake, keys, region, cid, "rennes", 10)
     case_id = (await submit(intake, keys, region=region))["case_id"]
@@ -259,7 +261,7 @@ async def test_closing_a_case_reaches_reporting(
 async def test_export_then_erasure_leaves_no_personal_field(
     intake: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 10)
     beneficiary_id = str(uuid.uuid4())
     me = keys.headers(beneficiary_id, Role.BENEFICIARY)
@@ -285,12 +287,14 @@ async def test_export_then_erasure_leaves_no_personal_field(
     erased = await intake.http.delete("/me", headers=me)
     assert erased.status_code == 200, erased.text
     assert erased.json()["cases_anonymised"] == 1
-    needles = [marker, "+33700000000", beneficiary_id]
+    # The stub of the case is re-keyed: even the old case id, which events pair with the
+    # person's id, is gone from every collection but the outbox history.
+    needles = [marker, "+33700000000", beneficiary_id, case_id]
     for name in await intake.db.list_collection_names():
         async for doc in intake.db[name].find({}):
             text = repr(doc)
             for needle in needles:
-                if name == "outbox":  # events carry ids only; the erasure event names the id
+                if name == "outbox":  # events carry ids only; the erasure event names the ids
                     assert marker not in text
                     continue
                 assert needle not in text, (name, needle)
@@ -307,7 +311,7 @@ async def test_export_then_erasure_leaves_no_personal_field(
 async def test_a_manager_erases_only_beneficiaries_of_their_region(
     intake: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 10)
     beneficiary_id = (await submit(intake, keys, region=region))["beneficiary_id"]
     elsewhere = keys.headers("m-9", Role.MANAGER, region="elsewhere")

@@ -14,7 +14,7 @@ from jalon_shared.events.appointment import AppointmentBooked, AppointmentCancel
 from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.vocabulary import Modality
 from tests.integration.conftest import RunningService
-from tests.integration.test_intake_caseload import add_counsellor, new_region, submit
+from tests.integration.test_intake_caseload import add_counsellor, new_region, owner_of, submit
 from tests.support import Keys, eventually
 
 
@@ -36,7 +36,7 @@ async def caseload_ids(
 async def test_the_owner_hands_over_within_the_region_and_both_counts_follow(
     intake: RunningService, keys: Keys
 ) -> None:
-    region, other = new_region(), new_region()
+    region, other = await new_region(intake, keys), await new_region(intake, keys)
     a, b, z = f"a-{region}", f"b-{region}", f"z-{other}"
     await add_counsellor(intake, keys, region, a, "rennes", 5)
     case_id = (await submit(intake, keys, region=region))["case_id"]
@@ -72,14 +72,14 @@ async def test_the_owner_hands_over_within_the_region_and_both_counts_follow(
     manager = keys.headers("m-1", Role.MANAGER, region=other)
     hijack = await intake.http.put(
         f"/counsellors/{b}",
-        json={"counsellor_id": b, "region": other, "site": "caen", "capacity": 5},
+        json={"display_name": "B", "region": other, "site": "caen", "capacity": 5},
         headers=manager,
     )
     assert hijack.status_code == 403
     own_manager = keys.headers("m-1", Role.MANAGER, region=region)
     move_region = await intake.http.put(
         f"/counsellors/{b}",
-        json={"counsellor_id": b, "region": region, "site": "rennes", "capacity": 8},
+        json={"display_name": "B", "region": region, "site": "rennes", "capacity": 8},
         headers=own_manager,
     )
     assert move_region.status_code == 200
@@ -89,7 +89,7 @@ async def test_the_owner_hands_over_within_the_region_and_both_counts_follow(
 async def test_a_case_is_read_only_by_its_person_its_counsellor_and_its_region_manager(
     intake: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 5)
     await add_counsellor(intake, keys, region, f"b-{region}", "rennes", 5)
     person = str(uuid.uuid4())
@@ -108,7 +108,9 @@ async def test_a_case_is_read_only_by_its_person_its_counsellor_and_its_region_m
         headers=keys.headers(person, Role.BENEFICIARY),
     )
     assert response.status_code == 201, response.text
-    case_id, owner = response.json()["case_id"], response.json()["counsellor_id"]
+    case_id = response.json()["case_id"]
+    owner = await owner_of(intake, keys, region, case_id)
+    assert owner is not None
     stranger = f"b-{region}" if owner == f"a-{region}" else f"a-{region}"
     expected = {
         keys.headers(person, Role.BENEFICIARY)["Authorization"]: 200,
@@ -127,12 +129,24 @@ async def test_a_case_is_read_only_by_its_person_its_counsellor_and_its_region_m
     )
     assert [h["action"] for h in mine.json()["history"]] == ["opened"]
     assert (await intake.http.get(f"/cases/{case_id}")).status_code == 401
-    # The staff directory is for the region's managers only.
+    # The staff directory is for the region's own staff: its managers and its counsellors.
     elsewhere = keys.headers("m-9", Role.MANAGER, region="elsewhere")
     listed = (await intake.http.get("/counsellors", headers=elsewhere)).json()
     assert not [c for c in listed if c["region"] == region]
     counsellor = keys.headers(owner, Role.COUNSELLOR, region=region)
-    assert (await intake.http.get("/counsellors", headers=counsellor)).status_code == 403
+    colleagues = (await intake.http.get("/counsellors", headers=counsellor)).json()
+    assert {c["counsellor_id"] for c in colleagues} == {f"a-{region}", f"b-{region}"}
+    assert all(c["display_name"] and c["site_label"] == "Rennes" for c in colleagues)
+    abroad = keys.headers("c-9", Role.COUNSELLOR, region="elsewhere")
+    assert not [
+        c
+        for c in (await intake.http.get("/counsellors", headers=abroad)).json()
+        if c["region"] == region
+    ]
+    beneficiary_list = await intake.http.get(
+        "/counsellors", headers=keys.headers(person, Role.BENEFICIARY)
+    )
+    assert beneficiary_list.status_code == 403
     beneficiary = keys.headers(person, Role.BENEFICIARY)
     assert (await intake.http.get("/caseload", headers=beneficiary)).status_code == 403
     staff_export = await intake.http.get("/me/export", headers=counsellor)
@@ -142,7 +156,7 @@ async def test_a_case_is_read_only_by_its_person_its_counsellor_and_its_region_m
 async def test_alerts_name_silent_and_never_contacted_cases(
     intake: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     cid = f"a-{region}"
     await add_counsellor(intake, keys, region, cid, "rennes", 10)
     waiting, silent, fresh = [(await submit(intake, keys, region=region))["case_id"] for _ in "abc"]
@@ -202,7 +216,7 @@ async def publish_keyed(kafka: EmbeddedKafka, key: str, *events: Event) -> None:
 async def test_a_booking_that_arrives_after_its_cancellation_stays_cancelled(
     intake: RunningService, keys: Keys, kafka: EmbeddedKafka
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     cid = f"a-{region}"
     await add_counsellor(intake, keys, region, cid, "rennes", 10)
     opened = await submit(intake, keys, region=region)
@@ -254,12 +268,12 @@ async def test_a_booking_that_arrives_after_its_cancellation_stays_cancelled(
 async def test_a_manager_hands_out_cases_that_waited_for_capacity(
     intake: RunningService, keys: Keys
 ) -> None:
-    region = new_region()
+    region = await new_region(intake, keys)
     cid = f"a-{region}"
     await add_counsellor(intake, keys, region, cid, "rennes", 1)
     await submit(intake, keys, region=region)
     waiting = await submit(intake, keys, region=region, site="brest")
-    assert waiting["counsellor_id"] is None
+    assert not waiting["counsellor_assigned"]
     manager = keys.headers("m-1", Role.MANAGER, region=region)
     listed = (await intake.http.get("/cases/unassigned", headers=manager)).json()
     assert [item["case_id"] for item in listed] == [waiting["case_id"]]

@@ -6,13 +6,14 @@ import uuid
 
 from jalon_shared.access import Role
 from tests.integration.conftest import RunningService
-from tests.support import Keys, eventually, intake_payload
+from tests.support import Keys, eventually, intake_payload, register_region
 
 
 async def test_reporting_rebuilds_from_the_outbox_history(
     intake: RunningService, reporting: RunningService, keys: Keys
 ) -> None:
     region = f"rb{uuid.uuid4().hex[:6]}"
+    await register_region(intake.http, keys, region)
     for _ in range(5):
         beneficiary = keys.headers(str(uuid.uuid4()), Role.BENEFICIARY)
         response = await intake.http.post(

@@ -8,23 +8,22 @@ import httpx
 
 from jalon_shared.access import Role
 from tests.integration.conftest import RunningService
-from tests.support import Keys, eventually, intake_payload
+from tests.support import Keys, eventually, intake_payload, register_region
 
 
 async def test_requests_flow_from_intake_to_the_regional_count(
     intake: RunningService, reporting: RunningService, keys: Keys
 ) -> None:
     region = f"r{uuid.uuid4().hex[:8]}"
+    await register_region(intake.http, keys, region)
     manager = keys.headers("manager-1", Role.MANAGER, region=region)
     counsellor = {
-        "counsellor_id": f"c-{region}",
+        "display_name": "Camille Bernard",
         "region": region,
         "site": "rennes",
         "capacity": 20,
     }
-    put = await intake.http.put(
-        f"/counsellors/{counsellor['counsellor_id']}", json=counsellor, headers=manager
-    )
+    put = await intake.http.put(f"/counsellors/c-{region}", json=counsellor, headers=manager)
     assert put.status_code == 200, put.text
 
     for _ in range(6):
@@ -34,7 +33,8 @@ async def test_requests_flow_from_intake_to_the_regional_count(
         )
         assert response.status_code == 201, response.text
         body = response.json()
-        assert body["counsellor_id"] == counsellor["counsellor_id"]
+        assert body["outcome"] == "case_opened"
+        assert body["counsellor_assigned"]
         assert body["case_id"] is not None
 
     async def six_requests_and_cases() -> httpx.Response | None:
@@ -64,6 +64,7 @@ async def test_small_cells_are_suppressed(
     intake: RunningService, reporting: RunningService, keys: Keys
 ) -> None:
     region = f"r{uuid.uuid4().hex[:8]}"
+    await register_region(intake.http, keys, region)
     response = await intake.http.post(
         "/requests",
         json=intake_payload(region=region),

@@ -18,6 +18,7 @@ from jalon_shared.directory import (
     erasure_digest,
     may_access,
 )
+from jalon_shared.places import Region, Site, place_problem
 from tests.support import AUDIENCE, ISSUER, Keys
 
 CASE = CaseEntry(
@@ -132,3 +133,31 @@ async def test_the_route_refuses_strangers_and_unknown_cases(
     service = keys.headers("ops", Role.SERVICE)
     assert (await http.get(unknown, headers=service)).status_code == 404
     assert (await http.get("/cases/not-a-uuid/access", headers=service)).status_code == 422
+
+
+BRETAGNE = Region(
+    code="bretagne",
+    label="Bretagne",
+    sites=(
+        Site(code="rennes", label="Rennes"),
+        Site(code="quimper", label="Quimper", active=False),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("region", "site", "elsewhere", "expected"),
+    [
+        (BRETAGNE, "rennes", False, None),
+        (None, "rennes", False, ("region", "unknown_region")),
+        (BRETAGNE, "quimper", False, ("site", "unknown_site")),
+        (BRETAGNE, "nowhere", False, ("site", "unknown_site")),
+        (BRETAGNE, "caen", True, ("site", "site_outside_region")),
+    ],
+)
+def test_places_are_checked_against_the_reference_data(
+    region: Region | None, site: str, elsewhere: bool, expected: tuple[str, str] | None
+) -> None:
+    problem = place_problem(region, site, site_in_other_region=elsewhere)
+    assert (None if problem is None else (problem.field, problem.type)) == expected
+    assert problem is None or site not in problem.message

@@ -11,11 +11,14 @@ import pytest
 from intake.domain.alerts import Alert, alerts_for, subtract_working_days
 from intake.domain.assignment import choose_counsellor
 from intake.domain.contact import normalise_email, normalise_phone
-from intake.domain.model import Case, Counsellor, DomainError, HistoryEntry
+from intake.domain.model import Actor, Case, CaseAction, Counsellor, DomainError, HistoryEntry
 from intake.domain.retention import CLOSED_CASE_RETENTION
 from jalon_shared.events.vocabulary import CaseStatus, CloseReason, Csp, ServiceLevel
 
 MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+OWNER = Actor("counsellor", "c-1")
+SUCCESSOR = Actor("counsellor", "c-2")
+MANAGER = Actor("manager", "m-1")
 
 
 def counsellor(cid: str, site: str, capacity: int, **kw: object) -> Counsellor:
@@ -90,26 +93,33 @@ def test_alerts_for_uncontacted_and_silent_cases() -> None:
     assert alerts_for(case, friday_after_next, no_contact_days=30, first_contact_days=5) == []
     later = MONDAY + timedelta(days=40)
     assert alerts_for(case, later, no_contact_days=30, first_contact_days=5) == [Alert.NO_CONTACT]
-    case.close(CloseReason.PATH_COMPLETED, "c-1", later)
+    case.close(CloseReason.PATH_COMPLETED, OWNER, later)
     assert alerts_for(case, later, no_contact_days=30, first_contact_days=5) == []
 
 
 def test_case_lifecycle_rules_and_history() -> None:
     case = new_case()
-    assert case.reassign("c-2", "manager:m-1", MONDAY) == "c-1"
+    assert case.reassign("c-2", MANAGER, MONDAY) == "c-1"
     with pytest.raises(DomainError, match="already assigned"):
-        case.reassign("c-2", "manager:m-1", MONDAY)
-    assert case.change_level(ServiceLevel.ACCOMPAGNEMENT_PERSONNALISE, "c-2", MONDAY) is (
+        case.reassign("c-2", MANAGER, MONDAY)
+    assert case.change_level(ServiceLevel.ACCOMPAGNEMENT_PERSONNALISE, SUCCESSOR, MONDAY) is (
         ServiceLevel.ACCUEIL_INDIVIDUALISE
     )
     with pytest.raises(DomainError, match="already has"):
-        case.change_level(ServiceLevel.ACCOMPAGNEMENT_PERSONNALISE, "c-2", MONDAY)
+        case.change_level(ServiceLevel.ACCOMPAGNEMENT_PERSONNALISE, SUCCESSOR, MONDAY)
     closed_at = MONDAY + timedelta(days=45)
-    assert case.close(CloseReason.PATH_COMPLETED, "c-2", closed_at) == 45
+    assert case.close(CloseReason.PATH_COMPLETED, SUCCESSOR, closed_at) == 45
     assert case.purge_at == closed_at + CLOSED_CASE_RETENTION
     with pytest.raises(DomainError, match="closed"):
-        case.reassign("c-3", "manager:m-1", closed_at)
+        case.reassign("c-3", MANAGER, closed_at)
     assert [h.action for h in case.history] == ["reassigned", "level_changed", "closed"]
+    # History names who acted by role, and staff by their id for their display name.
+    assert [(h.by, h.by_id) for h in case.history] == [
+        ("manager", "m-1"),
+        ("counsellor", "c-2"),
+        ("counsellor", "c-2"),
+    ]
+    assert case.staff_ids() == {"c-2", "m-1"}
 
 
 def test_next_appointment_and_pending_signature_follow_activity() -> None:
@@ -150,21 +160,41 @@ def test_late_or_replayed_activity_does_not_undo_newer_news() -> None:
     assert not case.pending_signature
 
 
-def test_forgetting_the_beneficiary_keeps_an_anonymous_stub() -> None:
+def test_forgetting_the_beneficiary_keeps_an_anonymous_stub_under_new_ids() -> None:
     case = new_case()
-    person = case.beneficiary_id
+    person, former_id = case.beneficiary_id, case.case_id
     case.history.append(
-        HistoryEntry(at=MONDAY, action="opened", by=f"beneficiary:{person}", counsellor_id="c-1")
+        HistoryEntry.of(CaseAction.OPENED, Actor("beneficiary"), MONDAY, counsellor_id="c-1")
     )
+    case.history.append(HistoryEntry.of(CaseAction.DUPLICATE_FLAGGED, MANAGER, MONDAY))
     case.appointment_booked("a1", MONDAY + timedelta(days=1), as_of=MONDAY)
     case.signature_requested("d1")
-    stub = uuid.uuid4()
-    case.forget_beneficiary(stub)
-    assert case.beneficiary_id == stub
-    assert str(person) not in case.model_dump_json()
+    stub_case, stub_person = uuid.uuid4(), uuid.uuid4()
+    case.forget_beneficiary(stub_case_id=stub_case, stub_beneficiary_id=stub_person)
+    assert (case.case_id, case.beneficiary_id, case.request_id) == (stub_case, stub_person, None)
+    dumped = case.model_dump_json()
+    assert str(person) not in dumped
+    assert str(former_id) not in dumped
     assert case.next_appointment_at is None
     assert not case.pending_signature
-    assert [h.action for h in case.history] == ["opened"]
+    assert [(h.action, h.by, h.by_id) for h in case.history] == [
+        ("opened", "beneficiary", None),
+        ("duplicate_flagged", "manager", "m-1"),
+    ]
+
+
+def test_history_written_before_staff_ids_were_apart_names_roles_only() -> None:
+    legacy = [
+        {"at": MONDAY, "action": "opened", "by": f"beneficiary:{uuid.uuid4()}"},
+        {"at": MONDAY, "action": "reassigned", "by": "manager:m-1", "counsellor_id": "c-2"},
+        {"at": MONDAY, "action": "closed", "by": "service"},
+    ]
+    entries = [HistoryEntry.model_validate(entry) for entry in legacy]
+    assert [(e.by, e.by_id) for e in entries] == [
+        ("beneficiary", None),
+        ("manager", "m-1"),
+        ("service", None),
+    ]
 
 
 def test_contact_details_are_normalised_for_duplicate_detection() -> None:

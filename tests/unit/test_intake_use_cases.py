@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
-from uuid import UUID
+from typing import Any
 
 import pytest
 
 from intake.application.close_case import close_case
 from intake.application.erase_beneficiary import erase_beneficiary
-from intake.application.errors import ForbiddenError, NotFoundError
+from intake.application.errors import ForbiddenError, InvalidPlaceError, NotFoundError
 from intake.application.ports import IntakeTransaction
 from intake.application.reassign_case import reassign_case
 from intake.application.register_counsellor import register_counsellor
-from intake.application.submit_request import submit_request
+from intake.application.register_region import register_region
+from intake.application.submit_request import Outcome, submit_request
 from intake.application.track_case_activity import track_case_activity
-from intake.domain.commands import RegisterCounsellor, SubmitRequest
-from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor, DomainError
+from intake.domain.commands import RegisterCounsellor, RegisterRegion, SubmitRequest
+from intake.domain.model import Actor, Case, Counsellor, DomainError, PersonDetails
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.appointment import (
     AppointmentBooked,
@@ -29,121 +28,25 @@ from jalon_shared.events.appointment import (
 )
 from jalon_shared.events.document import DocumentSigned, DocumentSubmittedForSignature
 from jalon_shared.events.envelope import Event, EventMeta
-from jalon_shared.events.intake import BeneficiaryErased, CaseClosed, CaseReassigned
-from jalon_shared.events.vocabulary import CaseStatus, CloseReason, Modality
+from jalon_shared.events.intake import (
+    BeneficiaryErased,
+    CaseClosed,
+    CaseReassigned,
+    RegionRegistered,
+)
+from jalon_shared.events.vocabulary import (
+    CaseStatus,
+    CloseReason,
+    Csp,
+    EmploymentSituation,
+    Modality,
+)
+from jalon_shared.places import Site
+from tests.unit.fakes_intake import FakeStore
 
-T = TypeVar("T")
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 META = EventMeta(correlation_id="test", producer="intake")
 REGION = "bretagne"
-
-
-class FakeStore:
-    """Intake's collections as dicts, with the events each unit of work published."""
-
-    def __init__(self) -> None:
-        self.beneficiaries: dict[UUID, Beneficiary] = {}
-        self.requests: dict[UUID, CepRequest] = {}
-        self.cases: dict[UUID, Case] = {}
-        self.counsellors: dict[str, Counsellor] = {}
-        self.published: list[Event] = []
-
-    async def run(
-        self, work: Callable[[IntakeTransaction], Awaitable[T]], *, serialize_on: str | None = None
-    ) -> T:
-        """Run work on copies and keep its writes and events only if it succeeds."""
-        tx = FakeTransaction(self)
-        result = await work(tx)
-        tx.commit()
-        return result
-
-
-class FakeTransaction:
-    """IntakeTransaction over a FakeStore, staging writes until commit."""
-
-    def __init__(self, store: FakeStore) -> None:
-        self._store = store
-        self._beneficiaries = {k: v.model_copy(deep=True) for k, v in store.beneficiaries.items()}
-        self._requests = {k: v.model_copy(deep=True) for k, v in store.requests.items()}
-        self._cases = {k: v.model_copy(deep=True) for k, v in store.cases.items()}
-        self._counsellors = {k: v.model_copy(deep=True) for k, v in store.counsellors.items()}
-        self._events: list[Event] = []
-
-    def commit(self) -> None:
-        self._store.beneficiaries = self._beneficiaries
-        self._store.requests = self._requests
-        self._store.cases = self._cases
-        self._store.counsellors = self._counsellors
-        self._store.published.extend(self._events)
-
-    def emit(self, event: Event) -> None:
-        self._events.append(event)
-
-    async def beneficiary(self, beneficiary_id: UUID) -> Beneficiary | None:
-        return self._beneficiaries.get(beneficiary_id)
-
-    async def find_beneficiaries_by_contact(
-        self, email: str, phone: str | None
-    ) -> list[Beneficiary]:
-        return [
-            b
-            for b in self._beneficiaries.values()
-            if b.email == email or (phone is not None and b.phone == phone)
-        ]
-
-    async def save_beneficiary(self, beneficiary: Beneficiary) -> None:
-        self._beneficiaries[beneficiary.beneficiary_id] = beneficiary
-
-    async def delete_beneficiary(self, beneficiary_id: UUID) -> None:
-        self._beneficiaries.pop(beneficiary_id, None)
-
-    async def save_request(self, request: CepRequest) -> None:
-        self._requests[request.request_id] = request
-
-    async def requests_of(self, beneficiary_id: UUID) -> list[CepRequest]:
-        return [r for r in self._requests.values() if r.beneficiary_id == beneficiary_id]
-
-    async def schedule_request_purge(self, case_id: UUID, at: datetime) -> None:
-        for request in self._requests.values():
-            if request.case_id == case_id and request.purge_at is None:
-                request.purge_at = at
-
-    async def delete_requests_of(self, beneficiary_id: UUID) -> int:
-        doomed = [k for k, r in self._requests.items() if r.beneficiary_id == beneficiary_id]
-        for key in doomed:
-            del self._requests[key]
-        return len(doomed)
-
-    async def cases_of(self, beneficiary_id: UUID) -> list[Case]:
-        return [c for c in self._cases.values() if c.beneficiary_id == beneficiary_id]
-
-    async def open_case_of(self, beneficiary_id: UUID) -> Case | None:
-        return next(
-            (
-                c
-                for c in self._cases.values()
-                if c.beneficiary_id == beneficiary_id and c.status is not CaseStatus.CLOSED
-            ),
-            None,
-        )
-
-    async def case(self, case_id: UUID) -> Case | None:
-        return self._cases.get(case_id)
-
-    async def save_case(self, case: Case) -> None:
-        self._cases[case.case_id] = case
-
-    async def counsellor(self, counsellor_id: str) -> Counsellor | None:
-        return self._counsellors.get(counsellor_id)
-
-    async def counsellors_in_region(self, region: str) -> list[Counsellor]:
-        return [c for c in self._counsellors.values() if c.region == region and c.active]
-
-    async def save_counsellor(self, counsellor: Counsellor) -> None:
-        self._counsellors[counsellor.counsellor_id] = counsellor
-
-    async def adjust_open_cases(self, counsellor_id: str, delta: int) -> None:
-        self._counsellors[counsellor_id].open_cases += delta
 
 
 def clock() -> datetime:
@@ -154,18 +57,21 @@ def staff(sub: str, role: Role, region: str = REGION) -> Principal:
     return Principal(sub=sub, role=role, region=region)
 
 
-def request_body(email: str, region: str = REGION) -> SubmitRequest:
-    return SubmitRequest.model_validate(
-        {
-            "first_name": "Camille",
-            "last_name": "Martin",
-            "email": email,
-            "employment_situation": "employed",
-            "csp": "employe",
-            "region": region,
-            "site": "rennes",
-            "consent": {"accepted": True, "text_version": "2026-01"},
-        }
+def beneficiary(person: uuid.UUID | None = None) -> Principal:
+    return Principal(sub=str(person or uuid.uuid4()), role=Role.BENEFICIARY)
+
+
+def request_body(email: str, region: str = REGION, **fields: Any) -> SubmitRequest:
+    details: dict[str, Any] = {"first_name": "Camille", "last_name": "Martin", "email": email}
+    details.update({k: fields.pop(k) for k in ("first_name", "last_name", "phone") if k in fields})
+    return SubmitRequest(
+        person=PersonDetails.model_validate(details),
+        employment_situation=EmploymentSituation.EMPLOYED,
+        csp=Csp.EMPLOYE,
+        region=region,
+        site=fields.pop("site", "rennes" if region == REGION else "caen"),
+        consent_version="2026-01",
+        **fields,
     )
 
 
@@ -175,8 +81,7 @@ async def store_with_case(*counsellors: Counsellor) -> tuple[FakeStore, Case]:
         store.counsellors[c.counsellor_id] = c
     outcome = await submit_request(
         request_body("camille@example.org"),
-        beneficiary_id=None,
-        submitted_by="beneficiary",
+        principal=beneficiary(),
         uow=store,
         clock=clock,
         meta=META,
@@ -272,33 +177,42 @@ async def test_a_manager_erases_only_people_followed_in_their_region_alone() -> 
         Counsellor(counsellor_id="a", region=REGION, site="rennes", capacity=5)
     )
     person = case.beneficiary_id
-    # The same person also asked in another region, where the request is a flagged duplicate.
-    await submit_request(
+    # The same person also asked in another region: the request joins their own case.
+    added = await submit_request(
         request_body("camille@example.org", region="normandie"),
-        beneficiary_id=None,
-        submitted_by="beneficiary",
+        principal=beneficiary(person),
         uow=store,
         clock=clock,
         meta=META,
     )
+    assert added.outcome is Outcome.ADDED_TO_OWN_CASE
     assert {r.region for r in store.requests.values()} == {REGION, "normandie"}
     for region in (REGION, "normandie", "occitanie"):
         with pytest.raises(ForbiddenError):
             await erase_beneficiary(
-                person, erased_by="manager", uow=store, clock=clock, meta=META, region=region
+                person,
+                erased_by=Actor("manager", "m-1"),
+                uow=store,
+                clock=clock,
+                meta=META,
+                region=region,
             )
     assert person in store.beneficiaries
-    assert (
-        await erase_beneficiary(person, erased_by="beneficiary", uow=store, clock=clock, meta=META)
-        == 1
+    erased = await erase_beneficiary(
+        person, erased_by=Actor("beneficiary"), uow=store, clock=clock, meta=META
     )
+    assert erased == 1
     assert store.beneficiaries == {}
     assert store.requests == {}
     assert all(c.beneficiary_id != person for c in store.cases.values())
     assert store.counsellors["a"].open_cases == 0
-    assert isinstance(store.published[-1], BeneficiaryErased)
+    event = store.published[-1]
+    assert isinstance(event, BeneficiaryErased)
+    assert event.case_ids == (case.case_id,)
     with pytest.raises(NotFoundError):
-        await erase_beneficiary(person, erased_by="beneficiary", uow=store, clock=clock, meta=META)
+        await erase_beneficiary(
+            person, erased_by=Actor("beneficiary"), uow=store, clock=clock, meta=META
+        )
 
 
 async def test_activity_events_in_any_order_give_the_same_caseload_line() -> None:
@@ -411,11 +325,17 @@ async def test_activity_events_in_any_order_give_the_same_caseload_line() -> Non
     assert not await store.run(apply_unknown)
 
 
+def profile(cid: str, region: str = REGION, site: str = "rennes", **kw: Any) -> RegisterCounsellor:
+    return RegisterCounsellor(
+        counsellor_id=cid, display_name=cid.upper(), region=region, site=site, capacity=5, **kw
+    )
+
+
 async def test_counsellors_change_region_only_empty_handed_and_by_their_own_manager() -> None:
     store, case = await store_with_case(
         Counsellor(counsellor_id="a", region=REGION, site="rennes", capacity=5)
     )
-    moved = RegisterCounsellor(counsellor_id="a", region="normandie", site="caen", capacity=5)
+    moved = profile("a", region="normandie", site="caen")
     with pytest.raises(ForbiddenError):
         await register_counsellor(moved, uow=store, meta=META, acting_region="normandie")
     with pytest.raises(DomainError, match="hand the counsellor's open cases over"):
@@ -430,4 +350,60 @@ async def test_counsellors_change_region_only_empty_handed_and_by_their_own_mana
         meta=META,
     )
     updated = await register_counsellor(moved, uow=store, meta=META, acting_region=None)
-    assert (updated.region, updated.open_cases) == ("normandie", 0)
+    assert (updated.region, updated.open_cases, updated.display_name) == ("normandie", 0, "A")
+
+
+async def test_counsellors_are_placed_only_on_open_sites_of_known_regions() -> None:
+    store = FakeStore()
+    refused = {
+        "unknown_region": profile("x", region="atlantis"),
+        "unknown_site": profile("x", site="nowhere"),
+        "site_outside_region": profile("x", site="caen"),
+    }
+    for kind, command in refused.items():
+        with pytest.raises(InvalidPlaceError) as caught:
+            await register_counsellor(command, uow=store, meta=META)
+        assert caught.value.problem.type == kind
+    with pytest.raises(InvalidPlaceError) as closed:
+        await register_counsellor(profile("x", site="quimper"), uow=store, meta=META)
+    assert (closed.value.problem.field, closed.value.problem.type) == ("site", "unknown_site")
+    assert store.counsellors == {}
+    assert store.published == []
+    await register_counsellor(profile("x", site="brest"), uow=store, meta=META)
+    assert store.counsellors["x"].site == "brest"
+
+
+async def test_regions_are_registered_and_announced_and_keep_their_sites() -> None:
+    store = FakeStore()
+    command = RegisterRegion(
+        code="occitanie",
+        label="Occitanie",
+        sites=(Site(code="toulouse", label="Toulouse"), Site(code="albi", label="Albi")),
+    )
+    region = await register_region(command, uow=store, meta=META)
+    assert store.regions["occitanie"] == region
+    event = store.published[-1]
+    assert isinstance(event, RegionRegistered)
+    assert (event.key(), event.TOPIC) == ("occitanie", "intake.staff.v1")
+    assert [(s.code, s.label, s.active) for s in event.sites] == [
+        ("toulouse", "Toulouse", True),
+        ("albi", "Albi", True),
+    ]
+    closing = RegisterRegion(
+        code="occitanie",
+        label="Occitanie",
+        sites=(
+            Site(code="toulouse", label="Toulouse"),
+            Site(code="albi", label="Albi", active=False),
+        ),
+    )
+    await register_region(closing, uow=store, meta=META)
+    site = store.regions["occitanie"].site("albi")
+    assert site is not None
+    assert not site.active
+    dropping = RegisterRegion(
+        code="occitanie", label="Occitanie", sites=(Site(code="toulouse", label="Toulouse"),)
+    )
+    with pytest.raises(DomainError, match="cannot be removed"):
+        await register_region(dropping, uow=store, meta=META)
+    assert len(store.published) == 2

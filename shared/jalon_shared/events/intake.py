@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
@@ -122,6 +122,9 @@ class BeneficiaryErased(Event):
     event_type: Literal["intake.beneficiary_erased"] = "intake.beneficiary_erased"
     schema_version: Literal[1] = 1
     beneficiary_id: UUID
+    #: The person's cases as they were known, so a service keyed by case can act even where
+    #: it never saw the opening. Intake's own stubs of them are re-keyed, so nothing links back.
+    case_ids: tuple[UUID, ...] = ()
 
 
 class _CounsellorProfile(Event):
@@ -137,6 +140,8 @@ class _CounsellorProfile(Event):
     skills: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     active: bool = True
+    #: Staff directory data, shown to colleagues and to the people they follow.
+    display_name: str | None = Field(default=None, max_length=100)
 
 
 class CounsellorRegistered(_CounsellorProfile):
@@ -151,3 +156,26 @@ class CounsellorUpdated(_CounsellorProfile):
 
     event_type: Literal["intake.counsellor_updated"] = "intake.counsellor_updated"
     schema_version: Literal[1] = 1
+
+
+class RegisteredSite(BaseModel):
+    """One site of a region, as reference data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = _Code
+    label: str = Field(min_length=1, max_length=100)
+    active: bool = True
+
+
+class RegionRegistered(Event):
+    """A region and its sites were registered or changed; the whole reference entry is carried."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_STAFF
+    KEY_FIELD: ClassVar[str] = "region"
+
+    event_type: Literal["intake.region_registered"] = "intake.region_registered"
+    schema_version: Literal[1] = 1
+    region: str = _Code
+    label: str = Field(min_length=1, max_length=100)
+    sites: tuple[RegisteredSite, ...] = ()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from collections.abc import Collection as Many
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -13,11 +15,12 @@ from pymongo import ASCENDING, DESCENDING
 
 from intake.application.ports import CaseloadQuery
 from intake.domain.alerts import Alert, no_contact_cutoff, subtract_working_days
-from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
+from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor, ReviewStatus
 from jalon_shared.events.envelope import Event
 from jalon_shared.events.vocabulary import CaseStatus
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
 from jalon_shared.mongo import Client, Collection, Database, Document, Session, in_transaction
+from jalon_shared.places import Region
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -26,6 +29,10 @@ BENEFICIARIES = "beneficiaries"
 REQUESTS = "requests"
 CASES = "cases"
 COUNSELLORS = "counsellors"
+REGIONS = "regions"
+#: Contact lookups match people, never the provisional records of requests awaiting review.
+NOT_PROVISIONAL = {"provisional": {"$ne": True}}
+PENDING_REVIEW = ReviewStatus.PENDING.value
 
 #: A caseload line needs neither the history nor the activity bookkeeping behind its dates.
 CASELOAD_PROJECTION = {
@@ -50,6 +57,11 @@ def from_document(model: type[M], doc: Document | None) -> M | None:
     return model.model_validate({k: v for k, v in doc.items() if k != "_id"})
 
 
+def models(model: type[M], docs: list[Document]) -> list[M]:
+    """Map documents back to their domain models."""
+    return [model.model_validate({k: v for k, v in doc.items() if k != "_id"}) for doc in docs]
+
+
 class IntakeCollections:
     """Intake's collections in its own database."""
 
@@ -59,6 +71,7 @@ class IntakeCollections:
         self.requests: Collection = database[REQUESTS]
         self.cases: Collection = database[CASES]
         self.counsellors: Collection = database[COUNSELLORS]
+        self.regions: Collection = database[REGIONS]
 
     async def ensure_indexes(self) -> None:
         """Create the indexes the queries rely on, and the retention TTLs."""
@@ -68,12 +81,14 @@ class IntakeCollections:
         await self.beneficiaries.create_index("phone", sparse=True)
         await self.requests.create_index("beneficiary_id")
         await self.requests.create_index("case_id")
+        await self.requests.create_index("review.case_id", sparse=True)
         await self.cases.create_index([("beneficiary_id", ASCENDING), ("status", ASCENDING)])
         for sort_field in ("opened_at", "last_contact_at", "next_appointment_at"):
             await self.cases.create_index(
                 [("counsellor_id", ASCENDING), ("status", ASCENDING), (sort_field, DESCENDING)]
             )
         await self.counsellors.create_index([("region", ASCENDING), ("site", ASCENDING)])
+        await self.regions.create_index("sites.code")
 
 
 class MongoIntakeTransaction:
@@ -96,16 +111,18 @@ class MongoIntakeTransaction:
     async def find_beneficiaries_by_contact(
         self, email: str, phone: str | None
     ) -> list[Beneficiary]:
-        """Return beneficiaries sharing the email or the phone."""
+        """Return the people (never provisional records) holding the email or the phone."""
         # One indexed query per field: the embedded server scans the collection for an $or.
-        docs = await self._c.beneficiaries.find({"email": email}, session=self._s).to_list(20)
+        docs = await self._c.beneficiaries.find(
+            {"email": email, **NOT_PROVISIONAL}, session=self._s
+        ).to_list(20)
         if phone:
             seen = {doc["_id"] for doc in docs}
-            by_phone = await self._c.beneficiaries.find({"phone": phone}, session=self._s).to_list(
-                20
-            )
+            by_phone = await self._c.beneficiaries.find(
+                {"phone": phone, **NOT_PROVISIONAL}, session=self._s
+            ).to_list(20)
             docs += [doc for doc in by_phone if doc["_id"] not in seen]
-        return [b for b in (from_document(Beneficiary, d) for d in docs) if b is not None]
+        return models(Beneficiary, docs)
 
     async def save_beneficiary(self, beneficiary: Beneficiary) -> None:
         """Insert or replace a beneficiary."""
@@ -118,12 +135,30 @@ class MongoIntakeTransaction:
         """Delete the beneficiary's record."""
         await self._c.beneficiaries.delete_one({"_id": beneficiary_id}, session=self._s)
 
+    async def request(self, request_id: UUID) -> CepRequest | None:
+        """Return a request by id."""
+        doc = await self._c.requests.find_one({"_id": request_id}, session=self._s)
+        return from_document(CepRequest, doc)
+
+    async def delete_request(self, request_id: UUID) -> None:
+        """Delete one request."""
+        await self._c.requests.delete_one({"_id": request_id}, session=self._s)
+
+    async def requests_flagged_on(self, case_ids: Many[UUID]) -> list[CepRequest]:
+        """Return the requests flagged as possible duplicates on any of the cases."""
+        if not case_ids:
+            return []
+        docs = await self._c.requests.find(
+            {"review.case_id": {"$in": list(case_ids)}}, session=self._s
+        ).to_list()
+        return models(CepRequest, docs)
+
     async def requests_of(self, beneficiary_id: UUID) -> list[CepRequest]:
         """Return every request of a beneficiary."""
         docs = await self._c.requests.find(
             {"beneficiary_id": beneficiary_id}, session=self._s
         ).to_list()
-        return [r for r in (from_document(CepRequest, d) for d in docs) if r is not None]
+        return models(CepRequest, docs)
 
     async def schedule_request_purge(self, case_id: UUID, at: datetime) -> None:
         """Give every request of a case its purge date."""
@@ -143,7 +178,7 @@ class MongoIntakeTransaction:
         docs = await self._c.cases.find(
             {"beneficiary_id": beneficiary_id}, session=self._s
         ).to_list()
-        return [c for c in (from_document(Case, d) for d in docs) if c is not None]
+        return models(Case, docs)
 
     async def save_request(self, request: CepRequest) -> None:
         """Insert or replace a request."""
@@ -167,6 +202,27 @@ class MongoIntakeTransaction:
         doc = to_document(case, "case_id")
         await self._c.cases.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self._s)
 
+    async def delete_case(self, case_id: UUID) -> None:
+        """Delete a case (an erased person's is saved again as a stub under a new id)."""
+        await self._c.cases.delete_one({"_id": case_id}, session=self._s)
+
+    async def region(self, code: str) -> Region | None:
+        """Return a region of the reference data."""
+        doc = await self._c.regions.find_one({"_id": code}, session=self._s)
+        return from_document(Region, doc)
+
+    async def site_in_other_region(self, region: str, site: str) -> bool:
+        """Return whether another region has a site with this code."""
+        doc = await self._c.regions.find_one(
+            {"sites.code": site, "_id": {"$ne": region}}, projection={"_id": 1}, session=self._s
+        )
+        return doc is not None
+
+    async def save_region(self, region: Region) -> None:
+        """Insert or replace a region."""
+        doc = to_document(region, "code")
+        await self._c.regions.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self._s)
+
     async def counsellor(self, counsellor_id: str) -> Counsellor | None:
         """Return a counsellor by id."""
         doc = await self._c.counsellors.find_one({"_id": counsellor_id}, session=self._s)
@@ -177,7 +233,7 @@ class MongoIntakeTransaction:
         docs = await self._c.counsellors.find(
             {"region": region, "active": True}, session=self._s
         ).to_list()
-        return [c for c in (from_document(Counsellor, d) for d in docs) if c is not None]
+        return models(Counsellor, docs)
 
     async def save_counsellor(self, counsellor: Counsellor) -> None:
         """Insert or replace a counsellor."""
@@ -258,25 +314,79 @@ class MongoIntakeQueries:
             skip=query.offset,
             limit=query.limit,
         ).to_list()
-        return [c for c in (from_document(Case, d) for d in docs) if c is not None]
+        return models(Case, docs)
 
     async def case(self, case_id: UUID) -> Case | None:
         """Return a case with its history."""
         return from_document(Case, await self._c.cases.find_one({"_id": case_id}))
 
-    async def beneficiary_names(self, ids: list[UUID]) -> dict[UUID, str]:
-        """Return display names of beneficiaries."""
+    async def beneficiary(self, beneficiary_id: UUID) -> Beneficiary | None:
+        """Return a beneficiary by id."""
+        return from_document(
+            Beneficiary, await self._c.beneficiaries.find_one({"_id": beneficiary_id})
+        )
+
+    async def beneficiaries(self, ids: Many[UUID]) -> dict[UUID, Beneficiary]:
+        """Return beneficiaries by id, in one query."""
+        if not ids:
+            return {}
+        docs = await self._c.beneficiaries.find({"_id": {"$in": list(ids)}}).to_list()
+        return {b.beneficiary_id: b for b in models(Beneficiary, docs)}
+
+    async def beneficiary_names(self, ids: Many[UUID]) -> dict[UUID, str]:
+        """Return display names of beneficiaries, in one query."""
         if not ids:
             return {}
         docs = await self._c.beneficiaries.find(
-            {"_id": {"$in": ids}}, projection={"first_name": True, "last_name": True}
+            {"_id": {"$in": list(set(ids))}}, projection={"first_name": True, "last_name": True}
         ).to_list()
         return {doc["_id"]: f"{doc['first_name']} {doc['last_name']}" for doc in docs}
+
+    async def latest_request_of_case(self, case_id: UUID) -> CepRequest | None:
+        """Return the case's most recent request: its current need."""
+        docs = await self._c.requests.find(
+            {"case_id": case_id}, sort=[("submitted_at", DESCENDING), ("_id", DESCENDING)], limit=1
+        ).to_list()
+        return from_document(CepRequest, docs[0]) if docs else None
+
+    async def requests_flagged_on(self, case_id: UUID) -> list[CepRequest]:
+        """Return the requests flagged as possible duplicates on the case, oldest first."""
+        docs = await self._c.requests.find(
+            {"review.case_id": case_id}, sort=[("submitted_at", ASCENDING), ("_id", ASCENDING)]
+        ).to_list()
+        return models(CepRequest, docs)
+
+    async def pending_duplicate_counts(self, case_ids: Many[UUID]) -> dict[UUID, int]:
+        """Return how many possible duplicates wait for review on each case, in one query."""
+        if not case_ids:
+            return {}
+        docs = await self._c.requests.find(
+            {"review.case_id": {"$in": list(case_ids)}, "review.status": PENDING_REVIEW},
+            projection={"review.case_id": True},
+        ).to_list()
+        return dict(Counter(doc["review"]["case_id"] for doc in docs))
 
     async def counsellors(self, region: str) -> list[Counsellor]:
         """Return the counsellors of a region."""
         docs = await self._c.counsellors.find({"region": region}, sort=[("_id", 1)]).to_list()
-        return [c for c in (from_document(Counsellor, d) for d in docs) if c is not None]
+        return models(Counsellor, docs)
+
+    async def counsellor_names(self, ids: Many[str]) -> dict[str, str]:
+        """Return the display names of counsellors that have one, in one query."""
+        if not ids:
+            return {}
+        docs = await self._c.counsellors.find(
+            {"_id": {"$in": list(ids)}}, projection={"display_name": True}
+        ).to_list()
+        return {doc["_id"]: doc["display_name"] for doc in docs if doc.get("display_name")}
+
+    async def regions(self, codes: Many[str] | None = None) -> dict[str, Region]:
+        """Return the regions with the codes, or every region when codes is None."""
+        if codes is not None and not codes:
+            return {}
+        query: dict[str, Any] = {} if codes is None else {"_id": {"$in": list(codes)}}
+        docs = await self._c.regions.find(query).to_list()
+        return {region.code: region for region in models(Region, docs)}
 
     async def unassigned_cases(self, region: str, limit: int) -> list[Case]:
         """Return a region's open cases with no counsellor, oldest first."""
@@ -286,7 +396,7 @@ class MongoIntakeQueries:
             sort=[("opened_at", ASCENDING), ("_id", ASCENDING)],
             limit=limit,
         ).to_list()
-        return [c for c in (from_document(Case, d) for d in docs) if c is not None]
+        return models(Case, docs)
 
 
 def caseload_sort(field: str, direction: int) -> list[tuple[str, int]]:

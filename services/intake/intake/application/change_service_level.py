@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from intake.application.access import actor
-from intake.application.manage_case import load_for_change
+from intake.application.case_steps import actor_of, load_for_change
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.model import Case
 from jalon_shared.access import Principal
@@ -28,7 +27,7 @@ async def change_service_level(
     async def work(tx: IntakeTransaction) -> Case:
         case = await load_for_change(tx, case_id, principal)
         now = clock()
-        previous = case.change_level(level, actor(principal), now)
+        previous = case.change_level(level, actor_of(principal), now)
         await tx.save_case(case)
         tx.emit(
             ServiceLevelChanged(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from intake.application.access import actor
-from intake.application.manage_case import case_closed, load_for_change, schedule_purge
+from intake.application.case_steps import actor_of, case_closed, load_for_change, schedule_purge
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.model import Case
 from jalon_shared.access import Principal
@@ -27,7 +26,7 @@ async def close_case(
     async def work(tx: IntakeTransaction) -> Case:
         case = await load_for_change(tx, case_id, principal)
         now = clock()
-        path_days = case.close(reason, actor(principal), now)
+        path_days = case.close(reason, actor_of(principal), now)
         await tx.save_case(case)
         if case.counsellor_id is not None:
             await tx.adjust_open_cases(case.counsellor_id, -1)

@@ -1,11 +1,15 @@
-"""Use case: a manager lists the counsellors of their region with their caseload size."""
+"""Use case: staff list the counsellors of their region, for the directory and hand-overs."""
 
 from __future__ import annotations
 
 from intake.application.ports import IntakeQueries
 from intake.domain.model import Counsellor
+from jalon_shared.places import Region
 
 
-async def list_counsellors(region: str, *, queries: IntakeQueries) -> list[Counsellor]:
-    """Return the region's counsellors."""
-    return await queries.counsellors(region)
+async def list_counsellors(
+    region: str, *, queries: IntakeQueries
+) -> tuple[list[Counsellor], Region | None]:
+    """Return the region's counsellors and the region, whose labels name their sites."""
+    counsellors = await queries.counsellors(region)
+    return counsellors, (await queries.regions([region])).get(region)

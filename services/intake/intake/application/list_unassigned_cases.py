@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
-
-from pydantic import BaseModel
 
 from intake.application.ports import IntakeQueries
 from jalon_shared.events.vocabulary import ServiceLevel
 
 
-class WaitingCase(BaseModel):
+@dataclass(frozen=True, slots=True)
+class WaitingCase:
     """A case nobody holds yet, without anything that names the person."""
 
     case_id: UUID

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from intake.application.access import actor
+from intake.application.case_steps import actor_of, assignment_lock, load_for_change
 from intake.application.errors import NotFoundError
-from intake.application.manage_case import load_for_change
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.model import Case, DomainError
 from jalon_shared.access import Principal
@@ -33,7 +32,8 @@ async def reassign_case(
         if target.region != case.region:
             raise DomainError("the counsellor works in another region")
         now = clock()
-        previous = case.reassign(target.counsellor_id, actor(principal), now)
+        actor = actor_of(principal)
+        previous = case.reassign(target.counsellor_id, actor, now)
         await tx.save_case(case)
         if previous is not None:
             await tx.adjust_open_cases(previous, -1)
@@ -46,11 +46,12 @@ async def reassign_case(
                 beneficiary_id=case.beneficiary_id,
                 from_counsellor_id=previous,
                 to_counsellor_id=target.counsellor_id,
-                reassigned_by=actor(principal),
+                # Staff only reach this point; staff ids are directory data, fine in events.
+                reassigned_by=f"{actor.role}:{actor.staff_id}",
                 region=case.region,
                 site=case.site,
             )
         )
         return case
 
-    return await uow.run(work, serialize_on=f"assign:{principal.region or ''}")
+    return await uow.run(work, serialize_on=assignment_lock(principal.region))

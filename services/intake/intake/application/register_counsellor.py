@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from intake.application.case_steps import check_place
 from intake.application.errors import ForbiddenError
 from intake.application.ports import IntakeTransaction, UnitOfWork
 from intake.domain.commands import RegisterCounsellor
@@ -28,11 +31,12 @@ async def register_counsellor(
             if existing.region != command.region and existing.open_cases > 0:
                 # Their cases belong to the old region's staff and reports: hand them over first.
                 raise DomainError("hand the counsellor's open cases over before a region change")
-        counsellor = Counsellor(
-            **command.model_dump(), open_cases=existing.open_cases if existing else 0
-        )
+        if existing is None or (existing.region, existing.site) != (command.region, command.site):
+            # A counsellor already placed keeps a site that has since closed, until moved.
+            await check_place(tx, command.region, command.site)
+        fields = asdict(command)
+        counsellor = Counsellor(**fields, open_cases=existing.open_cases if existing else 0)
         await tx.save_counsellor(counsellor)
-        fields = command.model_dump()
         if existing is None:
             tx.emit(CounsellorRegistered(**meta.envelope(), **fields))
         else:

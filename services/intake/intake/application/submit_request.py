@@ -1,167 +1,210 @@
-"""Use case: a beneficiary submits a CEP request; intake stores it and opens a case."""
+"""Use case: a CEP request arrives, from the beneficiary themself or from staff on the phone.
+
+A beneficiary is the token's subject: the request goes to their own record and case, never to a
+person found by a typed email or phone. An email that belongs to someone else is refused. A phone
+that someone else also gave is accepted as the person's own detail, with no link to the other
+person: households and relatives share lines, and a phone number is not an identity.
+
+Staff take requests for someone else. When the email or phone matches a person with an open
+case, the request is stored aside as a possible duplicate on that case, for its counsellor to
+confirm (same person) or reject (different people); staff learn nothing about the match.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from uuid import UUID, uuid4
 
+from intake.application.case_steps import (
+    actor_of,
+    assignment_lock,
+    check_place,
+    open_case,
+    request_submitted,
+)
+from intake.application.errors import ContactInUseError, ForbiddenError
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
-from intake.domain.assignment import choose_counsellor
 from intake.domain.commands import SubmitRequest
-from intake.domain.contact import normalise_email, normalise_phone
-from intake.domain.model import Beneficiary, Case, CepRequest, Consent, HistoryEntry
+from intake.domain.model import (
+    Actor,
+    Beneficiary,
+    Case,
+    CepRequest,
+    Consent,
+    DuplicateReview,
+    PersonDetails,
+)
 from intake.domain.retention import DUPLICATE_REQUEST_RETENTION
+from jalon_shared.access import Principal, Role, may_read_region
 from jalon_shared.events.envelope import EventMeta
-from jalon_shared.events.intake import CaseOpened, RequestSubmitted
+
+
+class Outcome(StrEnum):
+    """Where a request landed."""
+
+    CASE_OPENED = "case_opened"
+    ADDED_TO_OWN_CASE = "added_to_own_case"
+    PENDING_DUPLICATE_REVIEW = "pending_duplicate_review"
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitOutcome:
-    """What the caller learns about the submitted request."""
+    """What the caller may learn about the submitted request."""
 
     request_id: UUID
-    beneficiary_id: UUID
     case_id: UUID | None
-    counsellor_id: str | None
-    duplicate_of: UUID | None
+    outcome: Outcome
+    counsellor_assigned: bool
+
+
+def new_request(
+    command: SubmitRequest,
+    beneficiary_id: UUID,
+    at: datetime,
+    *,
+    review: DuplicateReview | None = None,
+) -> CepRequest:
+    """Return the request the command describes, for the given person."""
+    return CepRequest(
+        request_id=uuid4(),
+        beneficiary_id=beneficiary_id,
+        employment_situation=command.employment_situation,
+        csp=command.csp,
+        region=command.region,
+        site=command.site,
+        need=command.need,
+        topics=command.topics,
+        modalities=command.modalities,
+        availability=command.availability,
+        accessibility=command.accessibility,
+        consent=Consent(text_version=command.consent_version, given_at=at),
+        service_level=command.service_level,
+        submitted_at=at,
+        review=review,
+        purge_at=at + DUPLICATE_REQUEST_RETENTION if review is not None else None,
+    )
 
 
 async def submit_request(
     command: SubmitRequest,
     *,
-    beneficiary_id: UUID | None,
-    submitted_by: str,
+    principal: Principal,
     uow: UnitOfWork,
     clock: Clock,
     meta: EventMeta,
 ) -> SubmitOutcome:
-    """Store the request, flag duplicates, and open and assign a case for new ones."""
-    email = normalise_email(command.email)
-    phone = normalise_phone(command.phone)
+    """Store the request, then add it to the person's case, open one, or flag it for review."""
+    person = command.person.normalised()
+    actor = actor_of(principal)
 
-    async def work(tx: IntakeTransaction) -> SubmitOutcome:
+    async def own_request(tx: IntakeTransaction) -> SubmitOutcome:
+        own_id = principal.beneficiary_id()
+        if own_id is None:
+            raise ForbiddenError("the token names no beneficiary")
+        await check_place(tx, command.region, command.site)
+        others = [
+            b
+            for b in await tx.find_beneficiaries_by_contact(person.email, person.phone)
+            if b.beneficiary_id != own_id
+        ]
+        if any(other.email == person.email for other in others):
+            raise ContactInUseError("email")
         now = clock()
-        matches = await tx.find_beneficiaries_by_contact(email, phone)
-        own = await tx.beneficiary(beneficiary_id) if beneficiary_id else None
-        same_email = next((b for b in matches if b.email == email), None)
-        beneficiary = own or same_email
-        if beneficiary is None:
-            beneficiary = Beneficiary(
-                beneficiary_id=beneficiary_id or uuid4(),
-                first_name=command.first_name,
-                last_name=command.last_name,
-                email=email,
-                phone=phone,
-                preferred_channel=command.preferred_channel,
-                languages=command.languages,
-                created_at=now,
-            )
-            await tx.save_beneficiary(beneficiary)
-        elif beneficiary.purge_at is not None:
-            # A returning beneficiary is no longer due for purging.
-            beneficiary.purge_at = None
-            await tx.save_beneficiary(beneficiary)
-
-        # A request from someone who already has an open case (same person, or same
-        # contact details) is kept and flagged for the counsellor, never opened twice.
-        existing_case = None
-        for candidate in [beneficiary, *matches]:
-            existing_case = await tx.open_case_of(candidate.beneficiary_id)
-            if existing_case is not None:
-                break
-
-        request = CepRequest(
-            request_id=uuid4(),
-            beneficiary_id=beneficiary.beneficiary_id,
-            employment_situation=command.employment_situation,
-            csp=command.csp,
-            region=command.region,
-            site=command.site,
-            need=command.need,
-            topics=command.topics,
-            modalities=command.modalities,
-            availability=command.availability,
-            accessibility=command.accessibility,
-            consent=Consent(text_version=command.consent.text_version, given_at=now),
-            service_level=command.service_level,
-            submitted_at=now,
-            duplicate_of=existing_case.request_id if existing_case else None,
-            case_id=existing_case.case_id if existing_case else None,
-            purge_at=now + DUPLICATE_REQUEST_RETENTION if existing_case else None,
-        )
-        submitted = RequestSubmitted(
-            **meta.envelope(),
-            occurred_at=now,
-            request_id=request.request_id,
-            beneficiary_id=beneficiary.beneficiary_id,
-            region=request.region,
-            site=request.site,
-            csp=request.csp,
-            employment_situation=request.employment_situation,
-            service_level=request.service_level,
-            topics=request.topics,
-            modalities=request.modalities,
-            accessibility=request.accessibility,
-            duplicate_of=request.duplicate_of,
-        )
-        tx.emit(submitted)
-        if existing_case is not None:
+        own = await tx.beneficiary(own_id)
+        if own is None:
+            own = Beneficiary.from_details(own_id, person, at=now)
+        else:
+            own.take_details(person)
+        await tx.save_beneficiary(own)
+        request = new_request(command, own_id, now)
+        case = await tx.open_case_of(own_id)
+        if case is not None:
+            request.case_id = case.case_id
             await tx.save_request(request)
+            tx.emit(request_submitted(request, meta=meta, duplicate_of=case.request_id))
             return SubmitOutcome(
                 request.request_id,
-                beneficiary.beneficiary_id,
-                existing_case.case_id,
-                existing_case.counsellor_id,
-                request.duplicate_of,
+                case.case_id,
+                Outcome.ADDED_TO_OWN_CASE,
+                case.counsellor_id is not None,
             )
+        submitted = request_submitted(request, meta=meta)
+        tx.emit(submitted)
+        return await opened(tx, request, person, actor, now, str(submitted.event_id))
 
-        counsellor = choose_counsellor(
-            await tx.counsellors_in_region(request.region),
-            region=request.region,
-            site=request.site,
-            wanted_skills=[topic.value for topic in request.topics],
-            wanted_languages=command.languages,
+    async def staff_request(tx: IntakeTransaction) -> SubmitOutcome:
+        await check_place(tx, command.region, command.site)
+        matches = await tx.find_beneficiaries_by_contact(person.email, person.phone)
+        now = clock()
+        flagged_on = await case_to_review(tx, matches, person)
+        if flagged_on is None:
+            beneficiary = Beneficiary.from_details(uuid4(), person, at=now)
+            await tx.save_beneficiary(beneficiary)
+            request = new_request(command, beneficiary.beneficiary_id, now)
+            submitted = request_submitted(request, meta=meta)
+            tx.emit(submitted)
+            return await opened(tx, request, person, actor, now, str(submitted.event_id))
+        case, matched_on = flagged_on
+        # The typed details wait in a provisional record: nobody's until the counsellor decides.
+        provisional = Beneficiary.from_details(
+            uuid4(),
+            person,
+            at=now,
+            provisional=True,
+            purge_at=now + DUPLICATE_REQUEST_RETENTION,
         )
-        case = Case(
-            case_id=uuid4(),
-            request_id=request.request_id,
-            beneficiary_id=beneficiary.beneficiary_id,
-            counsellor_id=counsellor.counsellor_id if counsellor else None,
-            region=request.region,
-            site=request.site,
-            csp=request.csp,
-            service_level=request.service_level,
-            opened_at=now,
-            history=[
-                HistoryEntry(
-                    at=now,
-                    action="opened",
-                    by=submitted_by,
-                    counsellor_id=counsellor.counsellor_id if counsellor else None,
-                )
-            ],
-        )
-        request.case_id = case.case_id
+        review = DuplicateReview(case_id=case.case_id, matched_on=matched_on)
+        request = new_request(command, provisional.beneficiary_id, now, review=review)
+        case.flag_duplicate(matched_on, actor, now)
+        await tx.save_beneficiary(provisional)
         await tx.save_request(request)
         await tx.save_case(case)
-        if counsellor is not None:
-            await tx.adjust_open_cases(counsellor.counsellor_id, +1)
-        tx.emit(
-            CaseOpened(
-                **{**meta.envelope(), "causation_id": str(submitted.event_id)},
-                occurred_at=now,
-                case_id=case.case_id,
-                request_id=request.request_id,
-                beneficiary_id=beneficiary.beneficiary_id,
-                counsellor_id=case.counsellor_id,
-                region=case.region,
-                site=case.site,
-                csp=case.csp,
-                service_level=case.service_level,
-            )
+        tx.emit(request_submitted(request, meta=meta))
+        return SubmitOutcome(request.request_id, None, Outcome.PENDING_DUPLICATE_REVIEW, False)
+
+    async def opened(
+        tx: IntakeTransaction,
+        request: CepRequest,
+        details: PersonDetails,
+        by: Actor,
+        at: datetime,
+        causation_id: str,
+    ) -> SubmitOutcome:
+        case = await open_case(
+            tx,
+            request,
+            languages=details.languages,
+            by=by,
+            at=at,
+            meta=meta,
+            causation_id=causation_id,
         )
         return SubmitOutcome(
-            request.request_id, beneficiary.beneficiary_id, case.case_id, case.counsellor_id, None
+            request.request_id, case.case_id, Outcome.CASE_OPENED, case.counsellor_id is not None
         )
 
-    return await uow.run(work, serialize_on=f"assign:{command.region}")
+    if principal.role is Role.BENEFICIARY:
+        work = own_request
+    elif principal.is_staff:
+        if not may_read_region(principal, command.region):
+            raise ForbiddenError("outside your region")
+        work = staff_request
+    else:
+        raise ForbiddenError("only a beneficiary or staff submit requests")
+    return await uow.run(work, serialize_on=assignment_lock(command.region))
+
+
+async def case_to_review(
+    tx: IntakeTransaction, matches: list[Beneficiary], person: PersonDetails
+) -> tuple[Case, tuple[str, ...]] | None:
+    """Return the open case of the best match (email before phone) and what matched, if any."""
+    # A match whose cases are all closed has no counsellor to review it: the request then opens
+    # a case of its own, since a closed path is no reason to hold a new one back.
+    ranked = sorted(matches, key=lambda b: (b.email != person.email, str(b.beneficiary_id)))
+    for candidate in ranked:
+        case = await tx.open_case_of(candidate.beneficiary_id)
+        if case is not None:
+            return case, person.shared_contacts(candidate)
+    return None

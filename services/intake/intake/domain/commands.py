@@ -1,113 +1,57 @@
-"""Commands intake accepts, validated at the boundary."""
+"""Commands intake carries out; the HTTP schemas validate input before building them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
-
+from intake.domain.model import PersonDetails
 from jalon_shared.events.vocabulary import (
-    CONSENT_TEXT_VERSION,
     AccessibilityNeed,
-    CloseReason,
-    ContactChannel,
     Csp,
     EmploymentSituation,
     Modality,
     NeedTopic,
     ServiceLevel,
 )
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .()-]{6,20}$")]
-
-#: The consent text versions intake knows; a request must name one of them.
-CONSENT_TEXT_VERSIONS = frozenset({CONSENT_TEXT_VERSION})
+from jalon_shared.places import Site
 
 
-class GdprConsent(BaseModel):
-    """The consent box, which must be ticked against a known text version."""
+@dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """Register a CEP request for a person."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    accepted: bool
-    text_version: str = Field(max_length=32)
-
-    @field_validator("accepted")
-    @classmethod
-    def _must_accept(cls, value: bool) -> bool:
-        if not value:
-            raise ValueError("GDPR consent must be given to submit a request")
-        return value
-
-    @field_validator("text_version")
-    @classmethod
-    def _known_version(cls, value: str) -> str:
-        if value not in CONSENT_TEXT_VERSIONS:
-            raise ValueError(f"unknown consent text version {value!r}")
-        return value
-
-
-class SubmitRequest(BaseModel):
-    """Register a beneficiary and their CEP request."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    first_name: Name
-    last_name: Name
-    email: EmailStr = Field(max_length=254)
-    phone: Phone | None = None
-    preferred_channel: ContactChannel = ContactChannel.EMAIL
+    person: PersonDetails
     employment_situation: EmploymentSituation
     csp: Csp
-    region: Code
-    site: Code
-    need: str = Field(default="", max_length=4000)
-    topics: tuple[NeedTopic, ...] = Field(default=(), max_length=5)
-    modalities: tuple[Modality, ...] = Field(default=(), max_length=4)
-    availability: str = Field(default="", max_length=500)
-    accessibility: tuple[AccessibilityNeed, ...] = Field(default=(), max_length=4)
-    languages: tuple[Code, ...] = Field(default=(), max_length=5)
+    region: str
+    site: str
+    consent_version: str
+    need: str = ""
+    topics: tuple[NeedTopic, ...] = ()
+    modalities: tuple[Modality, ...] = ()
+    availability: str = ""
+    accessibility: tuple[AccessibilityNeed, ...] = ()
     service_level: ServiceLevel = ServiceLevel.ACCUEIL_INDIVIDUALISE
-    consent: GdprConsent
 
 
-class RegisterCounsellor(BaseModel):
+@dataclass(frozen=True, slots=True)
+class RegisterCounsellor:
     """Add a counsellor to the staff directory, or update them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    counsellor_id: Code
-    region: Code
-    site: Code
-    capacity: int = Field(ge=0, le=1000)
-    skills: tuple[Code, ...] = Field(default=(), max_length=20)
-    languages: tuple[Code, ...] = Field(default=(), max_length=10)
+    counsellor_id: str
+    display_name: str
+    region: str
+    site: str
+    capacity: int
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
     active: bool = True
 
 
-class ReassignCase(BaseModel):
-    """Hand a case over to another counsellor."""
+@dataclass(frozen=True, slots=True)
+class RegisterRegion:
+    """Add a region and its sites to the reference data, or change them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    to_counsellor_id: Code
-
-
-class ChangeServiceLevel(BaseModel):
-    """Requalify a case's service level."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    service_level: ServiceLevel
-
-
-class CloseCase(BaseModel):
-    """Close a case with a reason."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    reason: CloseReason
+    code: str
+    label: str
+    sites: tuple[Site, ...]

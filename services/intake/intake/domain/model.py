@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from intake.domain.contact import normalise_email, normalise_phone
 from intake.domain.retention import CLOSED_CASE_RETENTION
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
@@ -21,9 +24,32 @@ from jalon_shared.events.vocabulary import (
     ServiceLevel,
 )
 
+#: The roles whose members a case history names.
+STAFF_ROLES = frozenset({"counsellor", "manager"})
+
 
 class DomainError(Exception):
     """A rule of the domain refuses the operation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts on a case: a role, and the staff member's id when staff act."""
+
+    role: str
+    staff_id: str | None = None
+
+
+class CaseAction(StrEnum):
+    """The steps a case's history records."""
+
+    OPENED = "opened"
+    REASSIGNED = "reassigned"
+    LEVEL_CHANGED = "level_changed"
+    CLOSED = "closed"
+    DUPLICATE_FLAGGED = "duplicate_flagged"
+    DUPLICATE_CONFIRMED = "duplicate_confirmed"
+    DUPLICATE_REJECTED = "duplicate_rejected"
 
 
 class Consent(BaseModel):
@@ -33,6 +59,34 @@ class Consent(BaseModel):
 
     text_version: str
     given_at: datetime
+
+
+class PersonDetails(BaseModel):
+    """Who a request is for, as typed in the form."""
+
+    model_config = ConfigDict(frozen=True)
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None = None
+    preferred_channel: ContactChannel = ContactChannel.EMAIL
+    languages: tuple[str, ...] = ()
+
+    def normalised(self) -> PersonDetails:
+        """Return the details with the email and phone in the form duplicates are compared on."""
+        return self.model_copy(
+            update={"email": normalise_email(self.email), "phone": normalise_phone(self.phone)}
+        )
+
+    def shared_contacts(self, other: Beneficiary) -> tuple[str, ...]:
+        """Return which contact fields ("email", "phone") the other person's record also holds."""
+        shared: list[str] = []
+        if other.email == self.email:
+            shared.append("email")
+        if self.phone is not None and other.phone == self.phone:
+            shared.append("phone")
+        return tuple(shared)
 
 
 class Beneficiary(BaseModel):
@@ -46,13 +100,66 @@ class Beneficiary(BaseModel):
     preferred_channel: ContactChannel
     languages: tuple[str, ...] = ()
     created_at: datetime
+    #: Details typed by staff for a request awaiting duplicate review: nobody's record yet.
+    provisional: bool = False
     purge_at: datetime | None = None
+
+    @classmethod
+    def from_details(
+        cls,
+        beneficiary_id: UUID,
+        details: PersonDetails,
+        *,
+        at: datetime,
+        provisional: bool = False,
+        purge_at: datetime | None = None,
+    ) -> Beneficiary:
+        """Return a new record holding the details."""
+        return cls(
+            beneficiary_id=beneficiary_id,
+            created_at=at,
+            provisional=provisional,
+            purge_at=purge_at,
+            **details.model_dump(),
+        )
+
+    @property
+    def display_name(self) -> str:
+        """Return the name staff see in lists."""
+        return f"{self.first_name} {self.last_name}"
+
+    def take_details(self, details: PersonDetails) -> None:
+        """Keep the details the person typed last, and stop any purge clock: they are back."""
+        for name, value in details.model_dump().items():
+            setattr(self, name, value)
+        self.purge_at = None
+
+
+class ReviewStatus(StrEnum):
+    """Where the review of a possible duplicate stands."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class DuplicateReview(BaseModel):
+    """A request staff took whose contact details match a person with an open case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: The open case of the matching person, whose counsellor decides.
+    case_id: UUID
+    matched_on: tuple[str, ...]
+    status: ReviewStatus = ReviewStatus.PENDING
+    decided_at: datetime | None = None
 
 
 class CepRequest(BaseModel):
     """One CEP request, as submitted."""
 
     request_id: UUID
+    #: Its person; a provisional record while the request awaits duplicate review.
     beneficiary_id: UUID
     employment_situation: EmploymentSituation
     csp: Csp
@@ -66,21 +173,59 @@ class CepRequest(BaseModel):
     consent: Consent
     service_level: ServiceLevel
     submitted_at: datetime
-    duplicate_of: UUID | None = None
     case_id: UUID | None = None
+    review: DuplicateReview | None = None
     purge_at: datetime | None = None
+
+    @property
+    def awaits_review(self) -> bool:
+        """Return whether a counsellor still has to say whose request this is."""
+        return self.review is not None and self.review.status is ReviewStatus.PENDING
 
 
 class HistoryEntry(BaseModel):
-    """One step of a case's life, kept across hand-overs."""
+    """One step of a case's life, kept across hand-overs; it names staff, never the person."""
 
     model_config = ConfigDict(frozen=True)
 
     at: datetime
     action: str
+    #: The actor's role.
     by: str
+    #: The staff member who acted; never set when the beneficiary or a service acts.
+    by_id: str | None = None
     counsellor_id: str | None = None
     detail: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_legacy_actor(cls, data: Any) -> Any:
+        # Records written before by_id existed held "role:id" in `by`; a person's id is dropped.
+        if isinstance(data, dict) and isinstance(data.get("by"), str) and ":" in data["by"]:
+            role, _, who = data["by"].partition(":")
+            staff = who if role in STAFF_ROLES else None
+            return {**data, "by": role, "by_id": data.get("by_id") or staff}
+        return data
+
+    @classmethod
+    def of(
+        cls,
+        action: CaseAction,
+        by: Actor,
+        at: datetime,
+        *,
+        counsellor_id: str | None = None,
+        detail: str | None = None,
+    ) -> HistoryEntry:
+        """Return an entry for an action by an actor."""
+        return cls(
+            at=at,
+            action=action.value,
+            by=by.role,
+            by_id=by.staff_id,
+            counsellor_id=counsellor_id,
+            detail=detail,
+        )
 
 
 class ScheduledAppointment(BaseModel):
@@ -96,7 +241,8 @@ class Case(BaseModel):
     """A beneficiary's guidance path, owned by one counsellor at a time."""
 
     case_id: UUID
-    request_id: UUID
+    #: The request that opened it; an erased person's stub keeps none.
+    request_id: UUID | None
     beneficiary_id: UUID
     counsellor_id: str | None
     region: str
@@ -129,9 +275,21 @@ class Case(BaseModel):
             self.last_activity_at = self.last_contact_at or self.opened_at
 
     @property
+    def is_open(self) -> bool:
+        """Return whether the case is still followed."""
+        return self.status is not CaseStatus.CLOSED
+
+    @property
     def pending_signature(self) -> bool:
         """Return whether a summary waits for the beneficiary's signature."""
         return bool(self.pending_documents)
+
+    def staff_ids(self) -> set[str]:
+        """Return every staff member the case and its history name."""
+        named = {self.counsellor_id} if self.counsellor_id else set()
+        for entry in self.history:
+            named.update(who for who in (entry.by_id, entry.counsellor_id) if who)
+        return named
 
     def appointment_booked(
         self, appointment_id: str, starts_at: datetime, *, as_of: datetime
@@ -174,35 +332,35 @@ class Case(BaseModel):
         if document_id not in self.settled_documents:
             self.settled_documents.append(document_id)
 
-    def reassign(self, to_counsellor_id: str, by: str, at: datetime) -> str | None:
+    def reassign(self, to_counsellor_id: str, by: Actor, at: datetime) -> str | None:
         """Hand the case over, keeping the history; return the previous owner."""
-        if self.status is CaseStatus.CLOSED:
+        if not self.is_open:
             raise DomainError("a closed case cannot be reassigned")
         if to_counsellor_id == self.counsellor_id:
             raise DomainError("the case is already assigned to this counsellor")
         previous = self.counsellor_id
         self.counsellor_id = to_counsellor_id
         self.history.append(
-            HistoryEntry(
-                at=at,
-                action="reassigned",
-                by=by,
+            HistoryEntry.of(
+                CaseAction.REASSIGNED,
+                by,
+                at,
                 counsellor_id=to_counsellor_id,
                 detail=f"from {previous or 'unassigned'}",
             )
         )
         return previous
 
-    def change_level(self, level: ServiceLevel, by: str, at: datetime) -> ServiceLevel:
+    def change_level(self, level: ServiceLevel, by: Actor, at: datetime) -> ServiceLevel:
         """Requalify the service level; return the previous one."""
-        if self.status is CaseStatus.CLOSED:
+        if not self.is_open:
             raise DomainError("a closed case cannot change level")
         if level is self.service_level:
             raise DomainError("the case already has this service level")
         previous = self.service_level
         self.service_level = level
         self.history.append(
-            HistoryEntry(at=at, action="level_changed", by=by, detail=f"{previous} -> {level}")
+            HistoryEntry.of(CaseAction.LEVEL_CHANGED, by, at, detail=f"{previous} -> {level}")
         )
         return previous
 
@@ -214,29 +372,45 @@ class Case(BaseModel):
         if self.status is CaseStatus.OPENED:
             self.status = CaseStatus.IN_PROGRESS
 
-    def forget_beneficiary(self, stub_id: UUID) -> None:
-        """Cut every link to the person, keeping an anonymous stub of the path."""
-        person = str(self.beneficiary_id)
-        self.beneficiary_id = stub_id
+    def flag_duplicate(self, matched_on: tuple[str, ...], by: Actor, at: datetime) -> None:
+        """Note a request staff took whose contact details match this case's person."""
+        if not self.is_open:
+            raise DomainError("only an open case takes possible duplicates")
+        self.history.append(
+            HistoryEntry.of(CaseAction.DUPLICATE_FLAGGED, by, at, detail=", ".join(matched_on))
+        )
+
+    def duplicate_reviewed(self, *, same_person: bool, by: Actor, at: datetime) -> None:
+        """Note the counsellor's decision on a possible duplicate."""
+        action = CaseAction.DUPLICATE_CONFIRMED if same_person else CaseAction.DUPLICATE_REJECTED
+        self.history.append(HistoryEntry.of(action, by, at))
+
+    def forget_beneficiary(self, *, stub_case_id: UUID, stub_beneficiary_id: UUID) -> None:
+        """Cut every link to the person, keeping an anonymous stub of the path under new ids."""
+        # Published events pair the old case id with the person's id, so the stub takes a new one.
+        self.case_id = stub_case_id
+        self.request_id = None
+        self.beneficiary_id = stub_beneficiary_id
         self.appointments.clear()
         self.ended_appointments.clear()
         self.next_appointment_at = None
         self.pending_documents.clear()
         self.settled_documents.clear()
+        # Only staff are ever named in a history; anyone else keeps their role alone.
         self.history = [
-            entry.model_copy(update={"by": "beneficiary"}) if person in entry.by else entry
+            entry if entry.by in STAFF_ROLES else entry.model_copy(update={"by_id": None})
             for entry in self.history
         ]
 
-    def close(self, reason: CloseReason, by: str, at: datetime) -> int:
+    def close(self, reason: CloseReason, by: Actor, at: datetime) -> int:
         """Close the case and return the path duration in days."""
-        if self.status is CaseStatus.CLOSED:
+        if not self.is_open:
             raise DomainError("the case is already closed")
         self.status = CaseStatus.CLOSED
         self.closed_at = at
         self.close_reason = reason
         self.purge_at = at + CLOSED_CASE_RETENTION
-        self.history.append(HistoryEntry(at=at, action="closed", by=by, detail=reason.value))
+        self.history.append(HistoryEntry.of(CaseAction.CLOSED, by, at, detail=reason.value))
         return max(0, (at - self.opened_at).days)
 
 
@@ -244,6 +418,7 @@ class Counsellor(BaseModel):
     """A counsellor of the staff directory, with their current caseload size."""
 
     counsellor_id: str
+    display_name: str | None = None
     region: str
     site: str
     capacity: int = Field(ge=0)

@@ -6,39 +6,61 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query, status
 
+from intake.application.case_steps import actor_of
 from intake.application.change_service_level import change_service_level
 from intake.application.close_case import close_case
+from intake.application.confirm_duplicate import confirm_duplicate
 from intake.application.erase_beneficiary import erase_beneficiary
-from intake.application.errors import ForbiddenError, NotFoundError
+from intake.application.errors import (
+    ContactInUseError,
+    ForbiddenError,
+    InvalidPlaceError,
+    NotFoundError,
+)
 from intake.application.export_beneficiary_data import export_beneficiary_data
 from intake.application.get_case import get_case
-from intake.application.get_caseload import CaseloadItem, get_caseload
+from intake.application.get_caseload import get_caseload
 from intake.application.list_counsellors import list_counsellors
-from intake.application.list_unassigned_cases import WaitingCase, list_unassigned_cases
+from intake.application.list_regions import list_regions
+from intake.application.list_unassigned_cases import list_unassigned_cases
 from intake.application.ports import CaseloadQuery, Clock, IntakeQueries, UnitOfWork
 from intake.application.reassign_case import reassign_case
 from intake.application.register_counsellor import register_counsellor
+from intake.application.register_region import register_region
+from intake.application.reject_duplicate import reject_duplicate
 from intake.application.submit_request import submit_request
 from intake.domain.alerts import Alert
-from intake.domain.commands import (
-    ChangeServiceLevel,
-    CloseCase,
-    ReassignCase,
-    RegisterCounsellor,
-    SubmitRequest,
+from intake.domain.model import DomainError
+from intake.entrypoints.schemas import (
+    CODE_PATTERN,
+    CaseAlerts,
+    CaseloadItem,
+    CaseView,
+    CloseForm,
+    CounsellorForm,
+    CounsellorView,
+    Erasure,
+    ReassignForm,
+    RegionForm,
+    RegionView,
+    RequestForm,
+    ServiceLevelForm,
+    SubmitAnswer,
+    WaitingCaseView,
 )
-from intake.domain.model import Case, Counsellor, DomainError
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.vocabulary import CaseStatus, ServiceLevel
-from jalon_shared.http_auth import require_roles
+from jalon_shared.http import AUTHENTICATED, WITH_BODY, ApiError, ErrorItem, error_responses
+from jalon_shared.http_auth import home_region, require_roles
 from jalon_shared.logging import current_correlation_id
 
 SERVICE = "intake"
 T = TypeVar("T")
+
+CodePath = Annotated[str, Path(pattern=CODE_PATTERN)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,40 +72,9 @@ class IntakeDeps:
     clock: Clock
 
 
-class SubmitResponse(BaseModel):
-    """Where the request landed."""
-
-    request_id: UUID
-    beneficiary_id: UUID
-    case_id: UUID | None
-    counsellor_id: str | None
-    duplicate_of: UUID | None
-    flagged_duplicate: bool
-
-
-class CaseAlerts(BaseModel):
-    """A counsellor's cases that need attention, by alert."""
-
-    no_contact: list[CaseloadItem]
-    not_contacted: list[CaseloadItem]
-
-
-class Erasure(BaseModel):
-    """What the erasure did."""
-
-    beneficiary_id: UUID
-    cases_anonymised: int
-
-
 def event_meta() -> EventMeta:
     """Return the envelope fields for events caused by the current request."""
     return EventMeta(correlation_id=current_correlation_id(), producer=SERVICE)
-
-
-def ensure_region(principal: Principal, region: str) -> None:
-    """Refuse staff acting outside their region."""
-    if principal.role in (Role.COUNSELLOR, Role.MANAGER) and principal.region != region:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="outside your region")
 
 
 async def answer(call: Awaitable[T]) -> T:
@@ -91,21 +82,30 @@ async def answer(call: Awaitable[T]) -> T:
     try:
         return await call
     except NotFoundError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+        raise ApiError(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except ForbiddenError as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
-    except DomainError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-
-
-def beneficiary_id_of(principal: Principal) -> UUID:
-    """Return the beneficiary id a beneficiary token names."""
-    try:
-        return UUID(principal.sub)
-    except ValueError as exc:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, detail="beneficiary token has no valid id"
+        raise ApiError(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    except ContactInUseError as exc:
+        # Says that the detail is taken, never by whom.
+        problem = ErrorItem(
+            location="body",
+            field=exc.field,
+            type="contact_in_use",
+            message=f"This {exc.field} belongs to another person",
+        )
+        raise ApiError(status.HTTP_409_CONFLICT, str(exc), errors=[problem]) from exc
+    except InvalidPlaceError as exc:
+        problem = ErrorItem(
+            location="body",
+            field=exc.problem.field,
+            type=exc.problem.type,
+            message=exc.problem.message,
+        )
+        raise ApiError(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "The request is invalid; see errors.", [problem]
         ) from exc
+    except DomainError as exc:
+        raise ApiError(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
 def build_router(deps: IntakeDeps) -> APIRouter:
@@ -114,10 +114,12 @@ def build_router(deps: IntakeDeps) -> APIRouter:
     submitter = require_roles(Role.BENEFICIARY, Role.COUNSELLOR, Role.MANAGER)
     staff = require_roles(Role.COUNSELLOR, Role.MANAGER)
     anyone = require_roles(Role.BENEFICIARY, Role.COUNSELLOR, Role.MANAGER)
+    any_caller = require_roles(Role.BENEFICIARY, Role.COUNSELLOR, Role.MANAGER, Role.SERVICE)
     counsellor = require_roles(Role.COUNSELLOR)
     beneficiary = require_roles(Role.BENEFICIARY)
     manager = require_roles(Role.MANAGER)
     manager_or_service = require_roles(Role.MANAGER, Role.SERVICE)
+    service = require_roles(Role.SERVICE)
     Staff = Annotated[Principal, Depends(staff)]  # noqa: N806 - a type alias, named as one
 
     def caseload_query(
@@ -145,39 +147,49 @@ def build_router(deps: IntakeDeps) -> APIRouter:
             first_contact_days=first_contact_days,
         )
 
-    @router.post("/requests", status_code=status.HTTP_201_CREATED)
-    async def post_request(
-        command: SubmitRequest, principal: Annotated[Principal, Depends(submitter)]
-    ) -> SubmitResponse:
-        """Submit a CEP request: store it, flag duplicates, open and assign a case."""
-        ensure_region(principal, command.region)
-        own_id = beneficiary_id_of(principal) if principal.role is Role.BENEFICIARY else None
-        outcome = await submit_request(
-            command,
-            beneficiary_id=own_id,
-            submitted_by=f"{principal.role.value}:{principal.sub}",
-            uow=deps.uow,
-            clock=deps.clock,
-            meta=event_meta(),
+    async def case_view(
+        case_id: UUID, principal: Principal, *, after_change: bool = False
+    ) -> CaseView:
+        file = await answer(
+            get_case(case_id, principal=principal, queries=deps.queries, after_change=after_change)
         )
-        return SubmitResponse(
+        return CaseView.of(file, principal)
+
+    @router.post(
+        "/requests",
+        status_code=status.HTTP_201_CREATED,
+        responses=error_responses(*AUTHENTICATED, *WITH_BODY, 409),
+    )
+    async def post_request(
+        form: RequestForm, principal: Annotated[Principal, Depends(submitter)]
+    ) -> SubmitAnswer:
+        """Submit a CEP request: a beneficiary's own, or staff's for someone on the phone."""
+        outcome = await answer(
+            submit_request(
+                form.command(),
+                principal=principal,
+                uow=deps.uow,
+                clock=deps.clock,
+                meta=event_meta(),
+            )
+        )
+        return SubmitAnswer(
             request_id=outcome.request_id,
-            beneficiary_id=outcome.beneficiary_id,
             case_id=outcome.case_id,
-            counsellor_id=outcome.counsellor_id,
-            duplicate_of=outcome.duplicate_of,
-            flagged_duplicate=outcome.duplicate_of is not None,
+            outcome=outcome.outcome,
+            counsellor_assigned=outcome.counsellor_assigned,
         )
 
-    @router.get("/caseload")
+    @router.get("/caseload", responses=error_responses(*AUTHENTICATED, 422))
     async def caseload(
         principal: Annotated[Principal, Depends(counsellor)],
         query: Annotated[CaseloadQuery, Depends(caseload_query)],
     ) -> list[CaseloadItem]:
         """Return the calling counsellor's own cases, filtered, sorted and paged."""
-        return await get_caseload(principal.sub, query, queries=deps.queries, clock=deps.clock)
+        lines = await get_caseload(principal.sub, query, queries=deps.queries, clock=deps.clock)
+        return [CaseloadItem.of(line) for line in lines]
 
-    @router.get("/caseload/alerts")
+    @router.get("/caseload/alerts", responses=error_responses(*AUTHENTICATED, 422))
     async def caseload_alerts(
         principal: Annotated[Principal, Depends(counsellor)],
         no_contact_days: Annotated[int, Query(ge=1, le=365)] = 30,
@@ -193,91 +205,139 @@ def build_router(deps: IntakeDeps) -> APIRouter:
                 no_contact_days=no_contact_days,
                 first_contact_days=first_contact_days,
             )
-            return await get_caseload(principal.sub, query, queries=deps.queries, clock=deps.clock)
+            lines = await get_caseload(principal.sub, query, queries=deps.queries, clock=deps.clock)
+            return [CaseloadItem.of(line) for line in lines]
 
         return CaseAlerts(
             no_contact=await with_alert(Alert.NO_CONTACT),
             not_contacted=await with_alert(Alert.NOT_CONTACTED),
         )
 
-    @router.get("/cases/unassigned")
+    @router.get("/cases/unassigned", responses=error_responses(*AUTHENTICATED, 422))
     async def unassigned(
         principal: Annotated[Principal, Depends(manager)],
         limit: Annotated[int, Query(ge=1, le=500)] = 200,
-    ) -> list[WaitingCase]:
+    ) -> list[WaitingCaseView]:
         """Return the manager's region's cases waiting for a counsellor, to hand them out."""
-        return await list_unassigned_cases(
-            principal.region or "", queries=deps.queries, limit=limit
+        waiting = await list_unassigned_cases(
+            home_region(principal), queries=deps.queries, limit=limit
         )
+        return [WaitingCaseView.of(case) for case in waiting]
 
-    @router.get("/cases/{case_id}")
-    async def read_case(case_id: UUID, principal: Annotated[Principal, Depends(anyone)]) -> Case:
+    @router.get("/cases/{case_id}", responses=error_responses(*AUTHENTICATED, 404, 422))
+    async def read_case(
+        case_id: UUID, principal: Annotated[Principal, Depends(anyone)]
+    ) -> CaseView:
         """Return a case with its history to its beneficiary, counsellor or regional manager."""
-        return await answer(get_case(case_id, principal=principal, queries=deps.queries))
+        return await case_view(case_id, principal)
 
-    @router.post("/cases/{case_id}/reassign")
-    async def reassign(case_id: UUID, command: ReassignCase, principal: Staff) -> Case:
+    @router.post(
+        "/cases/{case_id}/duplicates/{request_id}/confirm",
+        responses=error_responses(*AUTHENTICATED, 404, 409, 422),
+    )
+    async def confirm(case_id: UUID, request_id: UUID, principal: Staff) -> CaseView:
+        """Confirm a possible duplicate is this case's person: the request joins the case."""
+        await answer(
+            confirm_duplicate(
+                case_id, request_id, principal=principal, uow=deps.uow, clock=deps.clock
+            )
+        )
+        return await case_view(case_id, principal, after_change=True)
+
+    @router.post(
+        "/cases/{case_id}/duplicates/{request_id}/reject",
+        responses=error_responses(*AUTHENTICATED, 404, 409, 422),
+    )
+    async def reject(case_id: UUID, request_id: UUID, principal: Staff) -> CaseView:
+        """Say a possible duplicate is someone else: they get their own case, assigned normally."""
+        await answer(
+            reject_duplicate(
+                case_id,
+                request_id,
+                principal=principal,
+                uow=deps.uow,
+                clock=deps.clock,
+                meta=event_meta(),
+            )
+        )
+        return await case_view(case_id, principal, after_change=True)
+
+    @router.post(
+        "/cases/{case_id}/reassign",
+        responses=error_responses(*AUTHENTICATED, *WITH_BODY, 404, 409),
+    )
+    async def reassign(case_id: UUID, form: ReassignForm, principal: Staff) -> CaseView:
         """Hand the case over to another counsellor of the region."""
-        return await answer(
+        await answer(
             reassign_case(
                 case_id,
-                command.to_counsellor_id,
+                form.to_counsellor_id,
                 principal=principal,
                 uow=deps.uow,
                 clock=deps.clock,
                 meta=event_meta(),
             )
         )
+        return await case_view(case_id, principal, after_change=True)
 
-    @router.post("/cases/{case_id}/service-level")
-    async def service_level(case_id: UUID, command: ChangeServiceLevel, principal: Staff) -> Case:
+    @router.post(
+        "/cases/{case_id}/service-level",
+        responses=error_responses(*AUTHENTICATED, *WITH_BODY, 404, 409),
+    )
+    async def service_level(case_id: UUID, form: ServiceLevelForm, principal: Staff) -> CaseView:
         """Requalify the case's service level."""
-        return await answer(
+        await answer(
             change_service_level(
                 case_id,
-                command.service_level,
+                form.service_level,
                 principal=principal,
                 uow=deps.uow,
                 clock=deps.clock,
                 meta=event_meta(),
             )
         )
+        return await case_view(case_id, principal, after_change=True)
 
-    @router.post("/cases/{case_id}/close")
-    async def close(case_id: UUID, command: CloseCase, principal: Staff) -> Case:
+    @router.post(
+        "/cases/{case_id}/close", responses=error_responses(*AUTHENTICATED, *WITH_BODY, 404, 409)
+    )
+    async def close(case_id: UUID, form: CloseForm, principal: Staff) -> CaseView:
         """Close the case with a reason."""
-        return await answer(
+        await answer(
             close_case(
                 case_id,
-                command.reason,
+                form.reason,
                 principal=principal,
                 uow=deps.uow,
                 clock=deps.clock,
                 meta=event_meta(),
             )
         )
+        return await case_view(case_id, principal, after_change=True)
 
-    @router.get("/me/export")
+    @router.get("/me/export", responses=error_responses(*AUTHENTICATED, 404))
     async def export_me(principal: Annotated[Principal, Depends(beneficiary)]) -> dict[str, Any]:
         """Return everything intake holds about the calling beneficiary."""
-        return await answer(export_beneficiary_data(beneficiary_id_of(principal), uow=deps.uow))
+        return await answer(export_beneficiary_data(own_id(principal), uow=deps.uow))
 
-    @router.delete("/me")
+    @router.delete("/me", responses=error_responses(*AUTHENTICATED, 404))
     async def erase_me(principal: Annotated[Principal, Depends(beneficiary)]) -> Erasure:
         """Erase the calling beneficiary's data here and, by event, in every service."""
-        own_id = beneficiary_id_of(principal)
+        person = own_id(principal)
         count = await answer(
             erase_beneficiary(
-                own_id,
-                erased_by="beneficiary",
+                person,
+                erased_by=actor_of(principal),
                 uow=deps.uow,
                 clock=deps.clock,
                 meta=event_meta(),
             )
         )
-        return Erasure(beneficiary_id=own_id, cases_anonymised=count)
+        return Erasure(beneficiary_id=person, cases_anonymised=count)
 
-    @router.delete("/beneficiaries/{beneficiary_id}")
+    @router.delete(
+        "/beneficiaries/{beneficiary_id}", responses=error_responses(*AUTHENTICATED, 404, 422)
+    )
     async def erase_on_behalf(
         beneficiary_id: UUID, principal: Annotated[Principal, Depends(manager)]
     ) -> Erasure:
@@ -285,37 +345,67 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         count = await answer(
             erase_beneficiary(
                 beneficiary_id,
-                erased_by=f"manager:{principal.sub}",
+                erased_by=actor_of(principal),
                 uow=deps.uow,
                 clock=deps.clock,
                 meta=event_meta(),
-                region=principal.region or "",
+                region=home_region(principal),
             )
         )
         return Erasure(beneficiary_id=beneficiary_id, cases_anonymised=count)
 
-    @router.get("/counsellors")
-    async def counsellors(principal: Annotated[Principal, Depends(manager)]) -> list[Counsellor]:
-        """Return the counsellors of the manager's region."""
-        return await list_counsellors(principal.region or "", queries=deps.queries)
+    @router.get("/counsellors", responses=error_responses(*AUTHENTICATED))
+    async def counsellors(principal: Staff) -> list[CounsellorView]:
+        """Return the counsellors of the caller's region (a manager's, or a counsellor's)."""
+        found, region = await list_counsellors(home_region(principal), queries=deps.queries)
+        return [CounsellorView.of(c, region) for c in found]
 
-    @router.put("/counsellors/{counsellor_id}")
+    @router.put(
+        "/counsellors/{counsellor_id}",
+        responses=error_responses(*AUTHENTICATED, *WITH_BODY, 409),
+    )
     async def put_counsellor(
-        counsellor_id: str,
-        command: RegisterCounsellor,
+        counsellor_id: CodePath,
+        form: CounsellorForm,
         principal: Annotated[Principal, Depends(manager_or_service)],
-    ) -> Counsellor:
-        """Register or update a counsellor of the manager's region."""
-        if command.counsellor_id != counsellor_id:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="id mismatch")
-        ensure_region(principal, command.region)
-        return await answer(
+    ) -> CounsellorView:
+        """Register or update a counsellor; a manager only in their own region."""
+        acting_region = home_region(principal) if principal.role is Role.MANAGER else None
+        if acting_region is not None and form.region != acting_region:
+            raise ApiError(status.HTTP_403_FORBIDDEN, "outside your region")
+        counsellor = await answer(
             register_counsellor(
-                command,
+                form.command(counsellor_id),
                 uow=deps.uow,
                 meta=event_meta(),
-                acting_region=principal.region if principal.role is Role.MANAGER else None,
+                acting_region=acting_region,
             )
         )
+        region = (await deps.queries.regions([counsellor.region])).get(counsellor.region)
+        return CounsellorView.of(counsellor, region)
+
+    @router.get("/reference/regions", responses=error_responses(*AUTHENTICATED))
+    async def regions(_: Annotated[Principal, Depends(any_caller)]) -> list[RegionView]:
+        """Return every region and its sites."""
+        return [RegionView.of(region) for region in await list_regions(queries=deps.queries)]
+
+    @router.put(
+        "/reference/regions/{code}",
+        responses=error_responses(*AUTHENTICATED, *WITH_BODY, 409),
+    )
+    async def put_region(
+        code: CodePath, form: RegionForm, _: Annotated[Principal, Depends(service)]
+    ) -> RegionView:
+        """Register or change a region and its sites (operators, with a service token)."""
+        region = await answer(register_region(form.command(code), uow=deps.uow, meta=event_meta()))
+        return RegionView.of(region)
 
     return router
+
+
+def own_id(principal: Principal) -> UUID:
+    """Return the beneficiary id a beneficiary token names, or answer 403."""
+    beneficiary_id = principal.beneficiary_id()
+    if beneficiary_id is None:
+        raise ApiError(status.HTTP_403_FORBIDDEN, "the token names no beneficiary")
+    return beneficiary_id

@@ -26,6 +26,7 @@ from jalon_shared.events.intake import (
     CaseReassigned,
     CounsellorRegistered,
     CounsellorUpdated,
+    RegionRegistered,
     RequestSubmitted,
     ServiceLevelChanged,
 )
@@ -70,7 +71,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
             topics.INTAKE_REQUEST: [RequestSubmitted],
             topics.INTAKE_CASE: [CaseOpened, CaseReassigned, ServiceLevelChanged, CaseClosed],
             topics.INTAKE_BENEFICIARY: [BeneficiaryErased],
-            topics.INTAKE_STAFF: [CounsellorRegistered, CounsellorUpdated],
+            topics.INTAKE_STAFF: [CounsellorRegistered, CounsellorUpdated, RegionRegistered],
         }
     )
     return create_service_app(

@@ -1,22 +1,14 @@
-"""A local copy of intake's staff directory and case ownership, built from intake's events.
+"""The directory copy in a service's MongoDB database, and how intake's events fold into it."""
 
-Services other than intake keep it so they never call intake synchronously to learn who owns a
-case (DESIGN.md, "Staff directory"). It holds ids and places only; erasure removes a
-beneficiary's entries.
-"""
+from __future__ import annotations
 
-# FastAPI resolves route annotations at runtime, and these name local dependencies.
-import hashlib
 from datetime import timedelta
-from typing import Annotated, Literal, Protocol
 from uuid import UUID
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, ConfigDict
 
-from jalon_shared.access import Principal, may_access_case
-from jalon_shared.events import topics
+from jalon_shared.access import Principal
+from jalon_shared.directory.model import CaseEntry, can_access_case, erasure_digest
 from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.intake import (
     BeneficiaryErased,
@@ -25,60 +17,18 @@ from jalon_shared.events.intake import (
     CaseReassigned,
     CounsellorRegistered,
     CounsellorUpdated,
+    RegionRegistered,
 )
-from jalon_shared.http_auth import CurrentPrincipal
 from jalon_shared.mongo import Collection, Database, Session
+from jalon_shared.places import PlaceProblem, Region, place_problem
 from jalon_shared.retention import CLOSED_CASE_RETENTION
-from jalon_shared.runtime import Infrastructure
 
 log = structlog.get_logger(__name__)
 
 COUNSELLORS = "directory_counsellors"
 CASES = "directory_cases"
 ERASURES = "directory_erasures"
-
-
-CaseState = Literal["open", "closed"]
-
-
-class CaseEntry(BaseModel):
-    """Who owns a case, and where it is followed."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: UUID
-    beneficiary_id: UUID
-    counsellor_id: str | None
-    region: str
-    site: str
-    status: CaseState
-
-
-def may_access(principal: Principal, case: CaseEntry) -> bool:
-    """Return whether the caller may act on the case."""
-    return may_access_case(
-        principal,
-        beneficiary_id=case.beneficiary_id,
-        counsellor_id=case.counsellor_id,
-        region=case.region,
-    )
-
-
-def erasure_digest(beneficiary_id: UUID) -> str:
-    """Return the digest an erasure marker is stored under."""
-    return hashlib.sha256(beneficiary_id.bytes).hexdigest()
-
-
-class CaseLookup(Protocol):
-    """Finds the local copy of a case's ownership; Directory is the MongoDB one."""
-
-    async def case(self, case_id: UUID) -> CaseEntry | None: ...
-
-
-async def can_access_case(lookup: CaseLookup, principal: Principal, case_id: UUID) -> bool:
-    """Return whether the caller may act on the case; an unknown case is nobody's."""
-    case = await lookup.case(case_id)
-    return case is not None and may_access(principal, case)
+REGIONS = "directory_regions"
 
 
 class Directory:
@@ -88,6 +38,7 @@ class Directory:
         self.counsellors: Collection = database[COUNSELLORS]
         self.cases: Collection = database[CASES]
         self.erasures: Collection = database[ERASURES]
+        self.regions: Collection = database[REGIONS]
         self._erasure_memory = erasure_memory
 
     async def ensure_indexes(self) -> None:
@@ -99,6 +50,7 @@ class Directory:
             "closed_at", expireAfterSeconds=int(CLOSED_CASE_RETENTION.total_seconds())
         )
         await self.counsellors.create_index("region")
+        await self.regions.create_index("sites.code")
         await self.erasures.create_index(
             "erased_at", expireAfterSeconds=int(self._erasure_memory.total_seconds())
         )
@@ -114,15 +66,46 @@ class Directory:
         """Return whether the caller may act on the case."""
         return await can_access_case(self, principal, case_id)
 
+    async def region(self, code: str) -> Region | None:
+        """Return the local copy of a region and its sites."""
+        doc = await self.regions.find_one({"_id": code})
+        if doc is None:
+            return None
+        return Region.model_validate({**doc, "code": doc["_id"]})
+
+    async def place_problem(self, region_code: str, site: str) -> PlaceProblem | None:
+        """Check a region and site against the copy of intake's reference data."""
+        region = await self.region(region_code)
+        if region is not None and region.site(site) is None:
+            elsewhere = await self.regions.find_one({"sites.code": site}, projection={"_id": 1})
+            return place_problem(region, site, site_in_other_region=elsewhere is not None)
+        return place_problem(region, site)
+
     async def apply(self, event: Event, session: Session) -> None:
         """Fold one intake event into the copy; every write is an idempotent upsert or update."""
         match event:
             case CounsellorRegistered() | CounsellorUpdated():
                 fields = event.model_dump(
-                    include={"region", "site", "capacity", "skills", "languages", "active"}
+                    include={
+                        "region",
+                        "site",
+                        "capacity",
+                        "skills",
+                        "languages",
+                        "active",
+                        "display_name",
+                    }
                 )
                 await self.counsellors.update_one(
                     {"_id": event.counsellor_id}, {"$set": fields}, upsert=True, session=session
+                )
+            case RegionRegistered():
+                sites = [site.model_dump() for site in event.sites]
+                await self.regions.update_one(
+                    {"_id": event.region},
+                    {"$set": {"label": event.label, "sites": sites}},
+                    upsert=True,
+                    session=session,
                 )
             case CaseOpened():
                 await self._open(event, session)
@@ -178,6 +161,13 @@ class Directory:
         removed = await self.cases.delete_many(
             {"beneficiary_id": event.beneficiary_id}, session=session
         )
+        removed_count = removed.deleted_count
+        if event.case_ids:
+            # Entries copied under an id the event names, whoever they were filed under.
+            by_case = await self.cases.delete_many(
+                {"_id": {"$in": list(event.case_ids)}}, session=session
+            )
+            removed_count += by_case.deleted_count
         # The marker is a digest, never the id, and expires once no replay could bring the
         # erased cases back (intake keeps its published history for the outbox retention).
         await self.erasures.update_one(
@@ -186,47 +176,4 @@ class Directory:
             upsert=True,
             session=session,
         )
-        log.info("beneficiary erased from directory", cases_removed=removed.deleted_count)
-
-
-def register_directory(infra: Infrastructure) -> Directory:
-    """Keep a directory copy in the service's database, fed by its own consumer group."""
-    directory = Directory(
-        infra.database, erasure_memory=timedelta(days=infra.settings.outbox.retention_days)
-    )
-    infra.consume(
-        f"{infra.settings.service_name}.directory",
-        [topics.INTAKE_STAFF, topics.INTAKE_CASE, topics.INTAKE_BENEFICIARY],
-        directory.apply,
-    )
-    return directory
-
-
-class CaseAccess(BaseModel):
-    """What a caller may know about a case they can act on."""
-
-    case_id: UUID
-    counsellor_id: str | None
-    region: str
-    site: str
-    status: CaseState
-
-
-def directory_router(lookup: CaseLookup) -> APIRouter:
-    """Return the route telling a caller whether they may act on a case."""
-    router = APIRouter(tags=["directory"])
-
-    async def accessible_case(case_id: UUID, principal: CurrentPrincipal) -> CaseEntry:
-        case = await lookup.case(case_id)
-        if case is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="unknown case")
-        if not may_access(principal, case):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="not your case")
-        return case
-
-    @router.get("/cases/{case_id}/access")
-    async def case_access(case: Annotated[CaseEntry, Depends(accessible_case)]) -> CaseAccess:
-        """Return the case's owner and place if the caller may act on it."""
-        return CaseAccess.model_validate(case.model_dump())
-
-    return router
+        log.info("beneficiary erased from directory", cases_removed=removed_count)
