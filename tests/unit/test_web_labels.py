@@ -29,7 +29,7 @@ from web.application.views import (
     RequestOutcome,
 )
 from web.entrypoints import labels
-from web.entrypoints.formatting import french_date, french_datetime
+from web.entrypoints.formatting import french_date, french_datetime, french_phone
 from web.entrypoints.forms import BY_FIELD, GENERIC, message_for, messages_by_field
 from web.entrypoints.pages import FILTERS, history_line
 
@@ -162,3 +162,9 @@ async def test_a_right_to_left_override_in_a_name_cannot_reorder_the_page() -> N
         assert before.rfind("<bdi>") > before.rfind("</bdi>") or before.endswith("\u2068"), before[
             -80:
         ]
+
+
+def test_french_numbers_are_shown_in_pairs_and_others_as_stored() -> None:
+    assert french_phone("+33612345678") == "06 12 34 56 78"
+    assert french_phone("+442071234567") == "+442071234567"
+    assert french_phone(None) == ""

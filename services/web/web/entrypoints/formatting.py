@@ -43,3 +43,13 @@ def french_datetime(moment: datetime | None) -> str:
         return "—"
     local = _local(moment)
     return f"{french_date(local)} à {local.hour} h {local.minute:02d}"
+
+
+def french_phone(phone: str | None) -> str:
+    """Show a stored +33 number the way French people write it (06 12 34 56 78)."""
+    if not phone:
+        return ""
+    if phone.startswith("+33") and len(phone) == 12 and phone[3:].isdigit():
+        national = "0" + phone[3:]
+        return " ".join(national[i : i + 2] for i in range(0, 10, 2))
+    return phone

@@ -36,7 +36,7 @@ from web.application.views import (
 )
 from web.entrypoints import labels
 from web.entrypoints.deps import web_deps
-from web.entrypoints.formatting import french_date, french_datetime
+from web.entrypoints.formatting import french_date, french_datetime, french_phone
 from web.entrypoints.session import FORM_TOKEN, SPACES, current_session, form_token
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -106,6 +106,7 @@ for _name, _enum in FILTERS.items():
 TEMPLATES.env.filters["lang"] = labels.language
 TEMPLATES.env.filters["date"] = french_date
 TEMPLATES.env.filters["datetime"] = french_datetime
+TEMPLATES.env.filters["phone"] = french_phone
 TEMPLATES.env.filters["by"] = _by
 TEMPLATES.env.filters["isolate"] = isolate
 TEMPLATES.env.filters["history_line"] = history_line
