@@ -173,6 +173,13 @@ def validation_items(errors: Iterable[Mapping[str, Any]]) -> list[ErrorItem]:
     return items
 
 
+#: What FastAPI says, with a 400, when a body cannot be decoded before validation.
+FRAMEWORK_PARSE_ERROR = "There was an error parsing the body"
+UNDECODABLE_BODY = ErrorItem(
+    location="body", field="", type="json_invalid", message=_FIXED_MESSAGES["json_invalid"]
+)
+
+
 def invalid_input(items: Sequence[ErrorItem]) -> JSONResponse:
     """Return the 422 answer for invalid fields, listing at most MAX_ERRORS of them."""
     if len(items) > MAX_ERRORS:
@@ -406,6 +413,10 @@ def install_common(
     @app.exception_handler(StarletteHTTPException)
     async def refused(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        if exc.status_code == status.HTTP_400_BAD_REQUEST and detail == FRAMEWORK_PARSE_ERROR:
+            # FastAPI answers 400 for a body it cannot decode (not UTF-8); it is invalid JSON
+            # like any other, so it gets the declared 422 and its error body.
+            return invalid_input([UNDECODABLE_BODY])
         return error_response(exc.status_code, detail, headers=exc.headers)
 
     @app.exception_handler(ApiError)

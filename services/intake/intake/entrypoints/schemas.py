@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -42,8 +42,6 @@ from jalon_shared.events.vocabulary import (
 )
 from jalon_shared.places import Region, Site
 
-#: The consent text versions intake knows; a request must name one of them.
-CONSENT_TEXT_VERSIONS = frozenset({CONSENT_TEXT_VERSION})
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
@@ -64,8 +62,20 @@ def clean_name(value: str) -> str:
     raise PydanticCustomError("string_too_short", "String should have at least 1 character")
 
 
-Name = Annotated[str, StringConstraints(max_length=100), AfterValidator(clean_name)]
-Label = Annotated[str, StringConstraints(max_length=100), AfterValidator(clean_name)]
+#: At least one visible character: whitespace and the common format characters (Cf) are not.
+#: The schema states it so clients know; clean_name still applies the whole Cf category.
+VISIBLE = (
+    r"[^\s\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(clean_name),
+    # In the schema only: clean_name refuses invisible-only names with its own error type.
+    Field(json_schema_extra={"pattern": VISIBLE}),
+]
+Label = Name
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CODE_PATTERN)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 .()-]{6,20}$")]
 Email = Annotated[EmailStr, Field(max_length=254)]
@@ -80,21 +90,20 @@ class Form(BaseModel):
 class ConsentForm(Form):
     """The consent box, which must be ticked against a known text version."""
 
-    accepted: StrictBool
-    text_version: str = Field(max_length=32)
+    # A strict boolean (1 is not a ticked box), declared `const: true` for clients.
+    accepted: StrictBool = Field(
+        description="Must be true: GDPR consent is required to submit a request",
+        json_schema_extra={"const": True},
+    )
+    text_version: Literal[CONSENT_TEXT_VERSION] = Field(  # type: ignore[valid-type]
+        description="The version of the consent text shown beside the box"
+    )
 
     @field_validator("accepted")
     @classmethod
     def _must_accept(cls, value: bool) -> bool:
         if not value:
             raise ValueError("GDPR consent must be given to submit a request")
-        return value
-
-    @field_validator("text_version")
-    @classmethod
-    def _known_version(cls, value: str) -> str:
-        if value not in CONSENT_TEXT_VERSIONS:
-            raise ValueError("unknown consent text version")
         return value
 
 
