@@ -6,6 +6,7 @@ change them in the transaction that records the event as processed.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from uuid import UUID
 
@@ -169,12 +170,12 @@ class MongoRevocations:
 
     async def revoke_subject(self, sub: str, until: datetime) -> None:
         """Refuse every token of a subject issued so far."""
-        await self._revoke(f"sub:{sub}", until)
+        await self._revoke(_subject_key(sub), until)
 
     async def is_revoked(self, jti: str, sub: str) -> bool:
         """Return whether the token, or every token of its subject, was revoked."""
         found = await self._revoked.find_one(
-            {"_id": {"$in": [f"jti:{jti}", f"sub:{sub}"]}}, {"_id": 1}, session=self._session
+            {"_id": {"$in": [f"jti:{jti}", _subject_key(sub)]}}, {"_id": 1}, session=self._session
         )
         return found is not None
 
@@ -182,3 +183,8 @@ class MongoRevocations:
         await self._revoked.update_one(
             {"_id": key}, {"$set": {"expires_at": until}}, upsert=True, session=self._session
         )
+
+
+def _subject_key(sub: str) -> str:
+    # A subject is revoked when the person is erased: keep a digest, never their id.
+    return "sub:" + hashlib.sha256(sub.encode()).hexdigest()
