@@ -28,6 +28,7 @@ from jalon_dev.demo import (
     DEMO_REGIONS,
     DEMO_STAFF,
     demo_counsellors,
+    demo_phone_intakes,
     first_of,
 )
 from jalon_dev.mailbox import PAGE_PORT, SMTP_PORT, DevMailbox
@@ -199,7 +200,39 @@ async def seed(issuer: TokenIssuer) -> None:
             headers={"Authorization": f"Bearer {token}", "X-Correlation-ID": uuid.uuid4().hex},
         )
         response.raise_for_status()
+        # Phone intakes entered by the region's counsellors: full caseloads and regional figures.
+        for body in demo_phone_intakes():
+            staff = next(s for s in demo_counsellors() if s.region == body["region"])
+            token = issuer.mint(
+                staff.account_id,
+                Role.COUNSELLOR,
+                region=staff.region,
+                site=staff.site,
+                ttl=timedelta(minutes=5),
+            )
+            response = await client.post(
+                "/requests", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+            response.raise_for_status()
+        # A phone intake with Léa's email: a possible duplicate for her counsellor to review.
+        flagged = {**demo_phone_intakes(1)[0], "email": DEMO_BENEFICIARY_EMAIL}
+        flagged |= {"first_name": "Lea", "last_name": "Petit", "phone": None}
+        response = await client.post("/requests", json=flagged, headers=staff_token(issuer))
+        response.raise_for_status()
         marker.touch()
+
+
+def staff_token(issuer: TokenIssuer) -> dict[str, str]:
+    """Return the header of the first demo counsellor, for a phone intake."""
+    staff = first_of(Role.COUNSELLOR)
+    token = issuer.mint(
+        staff.account_id,
+        Role.COUNSELLOR,
+        region=staff.region,
+        site=staff.site,
+        ttl=timedelta(minutes=5),
+    )
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def seed_web(mongo: EmbeddedMongo) -> int:
