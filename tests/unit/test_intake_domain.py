@@ -8,12 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from intake.domain.alerts import Alert, alerts_for, subtract_working_days
+from intake.domain.alerts import alerts_for, subtract_working_days
 from intake.domain.assignment import choose_counsellor
 from intake.domain.contact import normalise_email, normalise_phone
-from intake.domain.model import Actor, Case, CaseAction, Counsellor, DomainError, HistoryEntry
+from intake.domain.model import Actor, Case, Counsellor, DomainError, HistoryEntry
 from intake.domain.retention import CLOSED_CASE_RETENTION
-from jalon_shared.events.vocabulary import CaseStatus, CloseReason, Csp, ServiceLevel
+from jalon_shared.events.vocabulary import (
+    CaseAction,
+    CaseAlert,
+    CaseStatus,
+    CloseReason,
+    Csp,
+    ServiceLevel,
+)
 
 MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 OWNER = Actor("counsellor", "c-1")
@@ -86,13 +93,15 @@ def test_alerts_for_uncontacted_and_silent_cases() -> None:
         alerts_for(case, MONDAY + timedelta(days=4), no_contact_days=30, first_contact_days=5) == []
     )
     assert alerts_for(case, friday_after_next, no_contact_days=30, first_contact_days=5) == [
-        Alert.NOT_CONTACTED
+        CaseAlert.NOT_CONTACTED
     ]
     case.record_contact(MONDAY + timedelta(days=1))
     assert case.status is CaseStatus.IN_PROGRESS
     assert alerts_for(case, friday_after_next, no_contact_days=30, first_contact_days=5) == []
     later = MONDAY + timedelta(days=40)
-    assert alerts_for(case, later, no_contact_days=30, first_contact_days=5) == [Alert.NO_CONTACT]
+    assert alerts_for(case, later, no_contact_days=30, first_contact_days=5) == [
+        CaseAlert.NO_CONTACT
+    ]
     case.close(CloseReason.PATH_COMPLETED, OWNER, later)
     assert alerts_for(case, later, no_contact_days=30, first_contact_days=5) == []
 

@@ -14,11 +14,16 @@ from intake.application.get_case import get_case
 from intake.application.get_caseload import get_caseload
 from intake.application.ports import CaseloadQuery
 from intake.application.reject_duplicate import reject_duplicate
-from intake.application.submit_request import Outcome, SubmitOutcome, submit_request
-from intake.domain.alerts import Alert, alerts_for
-from intake.domain.model import Actor, Counsellor, DomainError, ReviewStatus
+from intake.application.submit_request import SubmitOutcome, submit_request
+from intake.domain.alerts import alerts_for
+from intake.domain.model import (
+    Actor,
+    Counsellor,
+    DomainError,
+)
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.intake import BeneficiaryErased, CaseOpened, RequestSubmitted
+from jalon_shared.events.vocabulary import CaseAlert, RequestOutcome, ReviewStatus
 from tests.unit.fakes_intake import FakeQueries, FakeStore
 from tests.unit.test_intake_use_cases import (
     META,
@@ -73,7 +78,10 @@ async def test_two_people_sharing_a_phone_each_get_their_own_case() -> None:
     second = await submit(
         store, beneficiary(partner_id), "yann@example.org", phone="+33 6 12 34 56 78"
     )
-    assert (first.outcome, second.outcome) == (Outcome.CASE_OPENED, Outcome.CASE_OPENED)
+    assert (first.outcome, second.outcome) == (
+        RequestOutcome.CASE_OPENED,
+        RequestOutcome.CASE_OPENED,
+    )
     assert first.case_id != second.case_id
     assert second.case_id is not None
     partner_case = store.cases[second.case_id]
@@ -92,7 +100,7 @@ async def test_a_second_request_joins_the_beneficiarys_own_case() -> None:
     again = await submit(
         store, beneficiary(person), "lea.new@example.org", first_name="Léa", phone="0611223344"
     )
-    assert again.outcome is Outcome.ADDED_TO_OWN_CASE
+    assert again.outcome is RequestOutcome.ADDED_TO_OWN_CASE
     assert again.case_id == first.case_id
     assert len(store.cases) == 1
     own = store.beneficiaries[person]
@@ -128,7 +136,9 @@ async def flagged_store() -> tuple[FakeStore, uuid.UUID, SubmitOutcome]:
 
 async def test_staff_intake_matching_someone_is_held_for_review_and_discloses_nothing() -> None:
     store, case_id, phoned = await flagged_store()
-    assert phoned == SubmitOutcome(phoned.request_id, None, Outcome.PENDING_DUPLICATE_REVIEW, False)
+    assert phoned == SubmitOutcome(
+        phoned.request_id, None, RequestOutcome.PENDING_DUPLICATE_REVIEW, False
+    )
     request = store.requests[phoned.request_id]
     assert request.case_id is None
     assert request.review is not None
@@ -145,13 +155,13 @@ async def test_staff_intake_matching_someone_is_held_for_review_and_discloses_no
     assert not [e for e in store.published if isinstance(e, CaseOpened) and e.case_id != case_id]
     # Nobody else matches a provisional record: another call for the same person is flagged too.
     again = await submit(store, MANAGER, "lea@example.org")
-    assert again.outcome is Outcome.PENDING_DUPLICATE_REVIEW
+    assert again.outcome is RequestOutcome.PENDING_DUPLICATE_REVIEW
 
 
 async def test_staff_intake_for_someone_new_opens_an_assigned_case() -> None:
     store = team()
     opened = await submit(store, COUNSELLOR, "new@example.org")
-    assert opened.outcome is Outcome.CASE_OPENED
+    assert opened.outcome is RequestOutcome.CASE_OPENED
     assert opened.counsellor_assigned
     assert opened.case_id is not None
     case = store.cases[opened.case_id]
@@ -304,21 +314,21 @@ async def test_six_never_contacted_cases_older_than_the_threshold_are_reported()
         return NOW + timedelta(hours=3)
 
     queries = FakeQueries(store)
-    query = CaseloadQuery(alert=Alert.NOT_CONTACTED, limit=200, descending=False)
+    query = CaseloadQuery(alert=CaseAlert.NOT_CONTACTED, limit=200, descending=False)
     lines = await get_caseload("a", query, queries=queries, clock=now)
     assert sorted(line.case.case_id for line in lines) == sorted(c.case_id for c in cases[:6])
-    assert all(Alert.NOT_CONTACTED in line.alerts for line in lines)
+    assert all(CaseAlert.NOT_CONTACTED in line.alerts for line in lines)
     assert all(line.beneficiary_name == "Camille Martin" for line in lines)
     assert all(line.site_label == "Rennes" for line in lines)
     everything = await get_caseload("a", CaseloadQuery(), queries=queries, clock=now)
-    assert sum(Alert.NOT_CONTACTED in line.alerts for line in everything) == 6
+    assert sum(CaseAlert.NOT_CONTACTED in line.alerts for line in everything) == 6
     # The rule alone agrees, whatever the weekday: fourteen days hold ten working days.
     for offset in range(7):
         moment = NOW + timedelta(days=offset)
         for case in cases[:6]:
             case.opened_at = moment - timedelta(days=14)
             assert alerts_for(case, moment, no_contact_days=30, first_contact_days=5) == [
-                Alert.NOT_CONTACTED
+                CaseAlert.NOT_CONTACTED
             ]
 
 

@@ -15,7 +15,7 @@ from intake.application.ports import IntakeTransaction
 from intake.application.reassign_case import reassign_case
 from intake.application.register_counsellor import register_counsellor
 from intake.application.register_region import register_region
-from intake.application.submit_request import Outcome, submit_request
+from intake.application.submit_request import submit_request
 from intake.application.track_case_activity import track_case_activity
 from intake.domain.commands import RegisterCounsellor, RegisterRegion, SubmitRequest
 from intake.domain.model import Actor, Case, Counsellor, DomainError, PersonDetails
@@ -40,6 +40,7 @@ from jalon_shared.events.vocabulary import (
     Csp,
     EmploymentSituation,
     Modality,
+    RequestOutcome,
 )
 from jalon_shared.places import Site
 from tests.unit.fakes_intake import FakeStore
@@ -185,7 +186,7 @@ async def test_a_manager_erases_only_people_followed_in_their_region_alone() -> 
         clock=clock,
         meta=META,
     )
-    assert added.outcome is Outcome.ADDED_TO_OWN_CASE
+    assert added.outcome is RequestOutcome.ADDED_TO_OWN_CASE
     assert {r.region for r in store.requests.values()} == {REGION, "normandie"}
     for region in (REGION, "normandie", "occitanie"):
         with pytest.raises(ForbiddenError):

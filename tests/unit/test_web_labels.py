@@ -8,25 +8,25 @@ from datetime import UTC, datetime
 from jalon_shared.access import Role
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
+    CaseAction,
+    CaseAlert,
     CaseStatus,
     CloseReason,
     ContactChannel,
     Csp,
     EmploymentSituation,
+    MatchedOn,
     Modality,
     NeedTopic,
+    RequestOutcome,
+    ReviewStatus,
     ServiceLevel,
 )
 from tests.unit.web_fakes import build_front, case_details, sign_in
 from web.application.errors import FieldError
 from web.application.submit_request import RequestDraft
 from web.application.views import (
-    CaseAlert,
-    DuplicateStatus,
-    HistoryAction,
     HistoryEntry,
-    MatchedOn,
-    RequestOutcome,
 )
 from web.entrypoints import labels
 from web.entrypoints.formatting import french_date, french_datetime, french_phone
@@ -45,9 +45,9 @@ SHOWN = (
     CaseStatus,
     CloseReason,
     Role,
-    HistoryAction,
+    CaseAction,
     CaseAlert,
-    DuplicateStatus,
+    ReviewStatus,
     MatchedOn,
 )
 

@@ -10,7 +10,7 @@ import pytest
 
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
-from jalon_shared.events.vocabulary import CloseReason, ServiceLevel
+from jalon_shared.events.vocabulary import CloseReason, RequestOutcome, ServiceLevel
 from jalon_shared.settings import TOKEN_AUDIENCE, TOKEN_ISSUER
 from tests.unit.web_fakes import (
     Front,
@@ -26,7 +26,6 @@ from web.application.views import (
     CaseloadAlerts,
     OwnData,
     RegionActivity,
-    RequestOutcome,
     SubmittedRequest,
 )
 from web.entrypoints.counsellor import PAGE_SIZE

@@ -87,3 +87,45 @@ class CloseReason(StrEnum):
 
 #: The GDPR consent text shown with the request form; a request must name a version intake knows.
 CONSENT_TEXT_VERSION = "2026-01"
+
+
+class RequestOutcome(StrEnum):
+    """Where a submitted request landed (intake's answer)."""
+
+    CASE_OPENED = "case_opened"
+    ADDED_TO_OWN_CASE = "added_to_own_case"
+    PENDING_DUPLICATE_REVIEW = "pending_duplicate_review"
+
+
+class CaseAction(StrEnum):
+    """The steps a case's history records."""
+
+    OPENED = "opened"
+    REASSIGNED = "reassigned"
+    LEVEL_CHANGED = "level_changed"
+    CLOSED = "closed"
+    DUPLICATE_FLAGGED = "duplicate_flagged"
+    DUPLICATE_CONFIRMED = "duplicate_confirmed"
+    DUPLICATE_REJECTED = "duplicate_rejected"
+
+
+class CaseAlert(StrEnum):
+    """Why a case of the caseload needs the counsellor's attention."""
+
+    NO_CONTACT = "no_contact"
+    NOT_CONTACTED = "not_contacted"
+
+
+class ReviewStatus(StrEnum):
+    """Where the counsellor's review of a possible duplicate stands."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class MatchedOn(StrEnum):
+    """Which contact detail made two requests look like the same person."""
+
+    EMAIL = "email"
+    PHONE = "phone"

@@ -14,10 +14,15 @@ from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING
 
 from intake.application.ports import CaseloadQuery
-from intake.domain.alerts import Alert, no_contact_cutoff, subtract_working_days
-from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor, ReviewStatus
+from intake.domain.alerts import no_contact_cutoff, subtract_working_days
+from intake.domain.model import (
+    Beneficiary,
+    Case,
+    CepRequest,
+    Counsellor,
+)
 from jalon_shared.events.envelope import Event
-from jalon_shared.events.vocabulary import CaseStatus
+from jalon_shared.events.vocabulary import CaseAlert, CaseStatus, ReviewStatus
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
 from jalon_shared.mongo import Client, Collection, Database, Document, Session, in_transaction
 from jalon_shared.places import Region
@@ -412,7 +417,7 @@ def caseload_sort(field: str, direction: int) -> list[tuple[str, int]]:
 def alert_filter(query: CaseloadQuery, now: datetime) -> dict[str, Any]:
     """Return the query clauses selecting open cases that raise the requested alert."""
     open_statuses = {"$in": [CaseStatus.OPENED.value, CaseStatus.IN_PROGRESS.value]}
-    if query.alert is Alert.NOT_CONTACTED:
+    if query.alert is CaseAlert.NOT_CONTACTED:
         cutoff = subtract_working_days(now, query.first_contact_days)
         return {"status": open_statuses, "last_contact_at": None, "opened_at": {"$lt": cutoff}}
     cutoff = no_contact_cutoff(now, query.no_contact_days)

@@ -11,17 +11,15 @@ from intake.domain.assignment import choose_counsellor
 from intake.domain.model import (
     Actor,
     Case,
-    CaseAction,
     CepRequest,
     DomainError,
     DuplicateReview,
     HistoryEntry,
-    ReviewStatus,
 )
 from jalon_shared.access import Principal, may_manage_case
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.intake import CaseClosed, CaseOpened, RequestSubmitted
-from jalon_shared.events.vocabulary import CloseReason
+from jalon_shared.events.vocabulary import CaseAction, CloseReason, ReviewStatus
 from jalon_shared.places import place_problem
 
 

@@ -6,8 +6,8 @@ from uuid import UUID
 
 from intake.application.case_steps import actor_of, load_for_change, load_pending_duplicate
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
-from intake.domain.model import ReviewStatus
 from jalon_shared.access import Principal
+from jalon_shared.events.vocabulary import ReviewStatus
 
 
 async def confirm_duplicate(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.application.ports import CaseloadQuery, Clock, IntakeQueries
-from intake.domain.alerts import Alert, alerts_for
+from intake.domain.alerts import alerts_for
 from intake.domain.model import Case
+from jalon_shared.events.vocabulary import CaseAlert
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +17,7 @@ class CaseloadLine:
     case: Case
     beneficiary_name: str | None
     site_label: str | None
-    alerts: list[Alert]
+    alerts: list[CaseAlert]
     pending_duplicates: int
 
 

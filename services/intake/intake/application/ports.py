@@ -9,10 +9,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from intake.domain.alerts import Alert
 from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
 from jalon_shared.events.envelope import Event
-from jalon_shared.events.vocabulary import CaseStatus, ServiceLevel
+from jalon_shared.events.vocabulary import CaseAlert, CaseStatus, ServiceLevel
 from jalon_shared.places import Region
 
 T = TypeVar("T")
@@ -71,7 +70,7 @@ class CaseloadQuery(BaseModel):
     status: CaseStatus | None = None
     service_level: ServiceLevel | None = None
     site: str | None = None
-    alert: Alert | None = None
+    alert: CaseAlert | None = None
     sort: Literal["opened_at", "last_contact_at", "next_appointment_at"] = "opened_at"
     descending: bool = True
     limit: int = 50

@@ -13,9 +13,9 @@ from intake.application.case_steps import (
 )
 from intake.application.errors import NotFoundError
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
-from intake.domain.model import ReviewStatus
 from jalon_shared.access import Principal
 from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.vocabulary import ReviewStatus
 
 
 async def reject_duplicate(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID, uuid4
 
 from intake.application.case_steps import (
@@ -39,14 +38,7 @@ from intake.domain.model import (
 from intake.domain.retention import DUPLICATE_REQUEST_RETENTION
 from jalon_shared.access import Principal, Role, may_read_region
 from jalon_shared.events.envelope import EventMeta
-
-
-class Outcome(StrEnum):
-    """Where a request landed."""
-
-    CASE_OPENED = "case_opened"
-    ADDED_TO_OWN_CASE = "added_to_own_case"
-    PENDING_DUPLICATE_REVIEW = "pending_duplicate_review"
+from jalon_shared.events.vocabulary import RequestOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +47,7 @@ class SubmitOutcome:
 
     request_id: UUID
     case_id: UUID | None
-    outcome: Outcome
+    outcome: RequestOutcome
     counsellor_assigned: bool
 
 
@@ -127,7 +119,7 @@ async def submit_request(
             return SubmitOutcome(
                 request.request_id,
                 case.case_id,
-                Outcome.ADDED_TO_OWN_CASE,
+                RequestOutcome.ADDED_TO_OWN_CASE,
                 case.counsellor_id is not None,
             )
         submitted = request_submitted(request, meta=meta)
@@ -162,7 +154,9 @@ async def submit_request(
         await tx.save_request(request)
         await tx.save_case(case)
         tx.emit(request_submitted(request, meta=meta))
-        return SubmitOutcome(request.request_id, None, Outcome.PENDING_DUPLICATE_REVIEW, False)
+        return SubmitOutcome(
+            request.request_id, None, RequestOutcome.PENDING_DUPLICATE_REVIEW, False
+        )
 
     async def opened(
         tx: IntakeTransaction,
@@ -182,7 +176,10 @@ async def submit_request(
             causation_id=causation_id,
         )
         return SubmitOutcome(
-            request.request_id, case.case_id, Outcome.CASE_OPENED, case.counsellor_id is not None
+            request.request_id,
+            case.case_id,
+            RequestOutcome.CASE_OPENED,
+            case.counsellor_id is not None,
         )
 
     if principal.role is Role.BENEFICIARY:

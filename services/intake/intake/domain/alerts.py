@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from intake.domain.model import Case
-from jalon_shared.events.vocabulary import CaseStatus
-
-
-class Alert(StrEnum):
-    """Why a case needs the counsellor's attention."""
-
-    NO_CONTACT = "no_contact"
-    NOT_CONTACTED = "not_contacted"
+from jalon_shared.events.vocabulary import CaseAlert, CaseStatus
 
 
 def is_working_day(moment: datetime) -> bool:
@@ -39,16 +31,16 @@ def no_contact_cutoff(now: datetime, days: int) -> datetime:
 
 def alerts_for(
     case: Case, now: datetime, *, no_contact_days: int, first_contact_days: int
-) -> list[Alert]:
+) -> list[CaseAlert]:
     """Return the alerts a case raises now."""
     if case.status is CaseStatus.CLOSED:
         return []
-    alerts: list[Alert] = []
+    alerts: list[CaseAlert] = []
     if case.last_contact_at is None:
         if case.opened_at < subtract_working_days(now, first_contact_days):
-            alerts.append(Alert.NOT_CONTACTED)
+            alerts.append(CaseAlert.NOT_CONTACTED)
         if case.opened_at < no_contact_cutoff(now, no_contact_days):
-            alerts.append(Alert.NO_CONTACT)
+            alerts.append(CaseAlert.NO_CONTACT)
     elif case.last_contact_at < no_contact_cutoff(now, no_contact_days):
-        alerts.append(Alert.NO_CONTACT)
+        alerts.append(CaseAlert.NO_CONTACT)
     return alerts

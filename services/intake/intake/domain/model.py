@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from intake.domain.contact import normalise_email, normalise_phone
 from intake.domain.retention import CLOSED_CASE_RETENTION
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
+    CaseAction,
     CaseStatus,
     CloseReason,
     ContactChannel,
@@ -21,6 +21,7 @@ from jalon_shared.events.vocabulary import (
     EmploymentSituation,
     Modality,
     NeedTopic,
+    ReviewStatus,
     ServiceLevel,
 )
 
@@ -38,18 +39,6 @@ class Actor:
 
     role: str
     staff_id: str | None = None
-
-
-class CaseAction(StrEnum):
-    """The steps a case's history records."""
-
-    OPENED = "opened"
-    REASSIGNED = "reassigned"
-    LEVEL_CHANGED = "level_changed"
-    CLOSED = "closed"
-    DUPLICATE_FLAGGED = "duplicate_flagged"
-    DUPLICATE_CONFIRMED = "duplicate_confirmed"
-    DUPLICATE_REJECTED = "duplicate_rejected"
 
 
 class Consent(BaseModel):
@@ -133,14 +122,6 @@ class Beneficiary(BaseModel):
         for name, value in details.model_dump().items():
             setattr(self, name, value)
         self.purge_at = None
-
-
-class ReviewStatus(StrEnum):
-    """Where the review of a possible duplicate stands."""
-
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
 
 
 class DuplicateReview(BaseModel):

@@ -31,7 +31,6 @@ from intake.application.register_counsellor import register_counsellor
 from intake.application.register_region import register_region
 from intake.application.reject_duplicate import reject_duplicate
 from intake.application.submit_request import submit_request
-from intake.domain.alerts import Alert
 from intake.domain.model import DomainError
 from intake.entrypoints.schemas import (
     CODE_PATTERN,
@@ -52,7 +51,7 @@ from intake.entrypoints.schemas import (
 )
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.envelope import EventMeta
-from jalon_shared.events.vocabulary import CaseStatus, ServiceLevel
+from jalon_shared.events.vocabulary import CaseAlert, CaseStatus, ServiceLevel
 from jalon_shared.http import AUTHENTICATED, WITH_BODY, ApiError, ErrorItem, error_responses
 from jalon_shared.http_auth import home_region, require_roles
 from jalon_shared.logging import current_correlation_id
@@ -126,7 +125,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
         service_level: ServiceLevel | None = None,
         site: Annotated[str | None, Query(max_length=64)] = None,
-        alert: Alert | None = None,
+        alert: CaseAlert | None = None,
         sort: Literal["opened_at", "last_contact_at", "next_appointment_at"] = "opened_at",
         order: Literal["asc", "desc"] = "desc",
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -197,7 +196,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
     ) -> CaseAlerts:
         """Return cases silent for N days and new ones not contacted within N working days."""
 
-        async def with_alert(alert: Alert) -> list[CaseloadItem]:
+        async def with_alert(alert: CaseAlert) -> list[CaseloadItem]:
             query = CaseloadQuery(
                 alert=alert,
                 limit=200,
@@ -209,8 +208,8 @@ def build_router(deps: IntakeDeps) -> APIRouter:
             return [CaseloadItem.of(line) for line in lines]
 
         return CaseAlerts(
-            no_contact=await with_alert(Alert.NO_CONTACT),
-            not_contacted=await with_alert(Alert.NOT_CONTACTED),
+            no_contact=await with_alert(CaseAlert.NO_CONTACT),
+            not_contacted=await with_alert(CaseAlert.NOT_CONTACTED),
         )
 
     @router.get("/cases/unassigned", responses=error_responses(*AUTHENTICATED, 422))

@@ -23,14 +23,16 @@ from pydantic_core import PydanticCustomError
 from intake.application.get_case import CaseFile
 from intake.application.get_caseload import CaseloadLine
 from intake.application.list_unassigned_cases import WaitingCase
-from intake.application.submit_request import Outcome
-from intake.domain.alerts import Alert
 from intake.domain.commands import RegisterCounsellor, RegisterRegion, SubmitRequest
-from intake.domain.model import Counsellor, PersonDetails, ReviewStatus
+from intake.domain.model import (
+    Counsellor,
+    PersonDetails,
+)
 from jalon_shared.access import Principal
 from jalon_shared.events.vocabulary import (
     CONSENT_TEXT_VERSION,
     AccessibilityNeed,
+    CaseAlert,
     CaseStatus,
     CloseReason,
     ContactChannel,
@@ -38,6 +40,8 @@ from jalon_shared.events.vocabulary import (
     EmploymentSituation,
     Modality,
     NeedTopic,
+    RequestOutcome,
+    ReviewStatus,
     ServiceLevel,
 )
 from jalon_shared.places import Region, Site
@@ -222,7 +226,7 @@ class SubmitAnswer(BaseModel):
 
     request_id: UUID
     case_id: UUID | None
-    outcome: Outcome
+    outcome: RequestOutcome
     counsellor_assigned: bool
 
 
@@ -404,7 +408,7 @@ class CaseloadItem(BaseModel):
     last_contact_at: datetime | None
     next_appointment_at: datetime | None
     pending_signature: bool
-    alerts: list[Alert]
+    alerts: list[CaseAlert]
     pending_duplicates: int
 
     @classmethod

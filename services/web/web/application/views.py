@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
@@ -11,13 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
+    CaseAction,
+    CaseAlert,
     CaseStatus,
     CloseReason,
     ContactChannel,
     Csp,
     EmploymentSituation,
+    MatchedOn,
     Modality,
     NeedTopic,
+    RequestOutcome,
+    ReviewStatus,
     ServiceLevel,
 )
 
@@ -26,48 +30,6 @@ class View(BaseModel):
     """A read-only answer of a service; fields it adds later are ignored, never fatal."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class RequestOutcome(StrEnum):
-    """Where a submitted request landed (intake's answer)."""
-
-    CASE_OPENED = "case_opened"
-    ADDED_TO_OWN_CASE = "added_to_own_case"
-    PENDING_DUPLICATE_REVIEW = "pending_duplicate_review"
-
-
-class HistoryAction(StrEnum):
-    """The steps of a case's life that intake records."""
-
-    OPENED = "opened"
-    REASSIGNED = "reassigned"
-    LEVEL_CHANGED = "level_changed"
-    CLOSED = "closed"
-    DUPLICATE_FLAGGED = "duplicate_flagged"
-    DUPLICATE_CONFIRMED = "duplicate_confirmed"
-    DUPLICATE_REJECTED = "duplicate_rejected"
-
-
-class CaseAlert(StrEnum):
-    """Why a case of the caseload needs attention."""
-
-    NO_CONTACT = "no_contact"
-    NOT_CONTACTED = "not_contacted"
-
-
-class DuplicateStatus(StrEnum):
-    """Where the review of a possible duplicate stands."""
-
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
-
-
-class MatchedOn(StrEnum):
-    """Which contact detail made two requests look like the same person."""
-
-    EMAIL = "email"
-    PHONE = "phone"
 
 
 class Site(View):
@@ -137,14 +99,14 @@ class PossibleDuplicate(View):
     email: str | None = None
     phone: str | None = None
     need: str = ""
-    status: DuplicateStatus = DuplicateStatus.PENDING
+    status: ReviewStatus = ReviewStatus.PENDING
 
 
 class HistoryEntry(View):
     """One step of a case's life."""
 
     at: datetime
-    action: HistoryAction | str
+    action: CaseAction | str
     by: str
     by_name: str | None = None
     counsellor_id: str | None = None
@@ -179,7 +141,7 @@ class CaseDetails(View):
     @property
     def pending_duplicates(self) -> tuple[PossibleDuplicate, ...]:
         """Return the duplicates still waiting for a decision."""
-        return tuple(d for d in self.possible_duplicates if d.status is DuplicateStatus.PENDING)
+        return tuple(d for d in self.possible_duplicates if d.status is ReviewStatus.PENDING)
 
 
 class CaseloadItem(View):

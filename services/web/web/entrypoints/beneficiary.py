@@ -10,13 +10,13 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from jalon_shared.access import Role
-from jalon_shared.events.vocabulary import CONSENT_TEXT_VERSION
+from jalon_shared.events.vocabulary import CONSENT_TEXT_VERSION, RequestOutcome
 from web.application.erase_own_data import erase_own_data
 from web.application.errors import ApiError
 from web.application.export_own_data import export_own_data
 from web.application.show_beneficiary_space import show_beneficiary_space
 from web.application.submit_request import RequestDraft, submit_request
-from web.application.views import BeneficiaryDetails, RequestOutcome
+from web.application.views import BeneficiaryDetails
 from web.domain.sessions import Session
 from web.entrypoints.deps import Deps
 from web.entrypoints.errors import explain

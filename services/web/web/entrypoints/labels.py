@@ -9,20 +9,18 @@ from typing import Any
 from jalon_shared.access import Role
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
+    CaseAction,
+    CaseAlert,
     CaseStatus,
     CloseReason,
     ContactChannel,
     Csp,
     EmploymentSituation,
+    MatchedOn,
     Modality,
     NeedTopic,
+    ReviewStatus,
     ServiceLevel,
-)
-from web.application.views import (
-    CaseAlert,
-    DuplicateStatus,
-    HistoryAction,
-    MatchedOn,
 )
 
 CSP: dict[Csp, str] = {
@@ -84,23 +82,23 @@ ROLE: dict[Role, str] = {
     Role.MANAGER: "un responsable régional",
     Role.SERVICE: "Jalon",
 }
-HISTORY_ACTION: dict[HistoryAction, str] = {
-    HistoryAction.OPENED: "Dossier ouvert",
-    HistoryAction.REASSIGNED: "Dossier transféré",
-    HistoryAction.LEVEL_CHANGED: "Niveau de service changé",
-    HistoryAction.CLOSED: "Dossier clos",
-    HistoryAction.DUPLICATE_FLAGGED: "Demande en double possible signalée",
-    HistoryAction.DUPLICATE_CONFIRMED: "Doublon confirmé : demande rattachée au dossier",
-    HistoryAction.DUPLICATE_REJECTED: "Doublon écarté : personne différente",
+HISTORY_ACTION: dict[CaseAction, str] = {
+    CaseAction.OPENED: "Dossier ouvert",
+    CaseAction.REASSIGNED: "Dossier transféré",
+    CaseAction.LEVEL_CHANGED: "Niveau de service changé",
+    CaseAction.CLOSED: "Dossier clos",
+    CaseAction.DUPLICATE_FLAGGED: "Demande en double possible signalée",
+    CaseAction.DUPLICATE_CONFIRMED: "Doublon confirmé : demande rattachée au dossier",
+    CaseAction.DUPLICATE_REJECTED: "Doublon écarté : personne différente",
 }
 CASE_ALERT: dict[CaseAlert, str] = {
     CaseAlert.NO_CONTACT: "Sans contact depuis 30 jours",
     CaseAlert.NOT_CONTACTED: "Nouvelle demande à contacter",
 }
-DUPLICATE_STATUS: dict[DuplicateStatus, str] = {
-    DuplicateStatus.PENDING: "À examiner",
-    DuplicateStatus.CONFIRMED: "Même personne",
-    DuplicateStatus.REJECTED: "Personne différente",
+DUPLICATE_STATUS: dict[ReviewStatus, str] = {
+    ReviewStatus.PENDING: "À examiner",
+    ReviewStatus.CONFIRMED: "Même personne",
+    ReviewStatus.REJECTED: "Personne différente",
 }
 MATCHED_ON: dict[MatchedOn, str] = {
     MatchedOn.EMAIL: "même courriel",
@@ -118,9 +116,9 @@ ENUM_LABELS: dict[type[StrEnum], Mapping[Any, str]] = {
     CaseStatus: CASE_STATUS,
     CloseReason: CLOSE_REASON,
     Role: ROLE,
-    HistoryAction: HISTORY_ACTION,
+    CaseAction: HISTORY_ACTION,
     CaseAlert: CASE_ALERT,
-    DuplicateStatus: DUPLICATE_STATUS,
+    ReviewStatus: DUPLICATE_STATUS,
     MatchedOn: MATCHED_ON,
 }
 

@@ -16,23 +16,23 @@ from markupsafe import Markup, escape
 from jalon_shared.access import Role
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
+    CaseAction,
+    CaseAlert,
     CaseStatus,
     CloseReason,
     ContactChannel,
     Csp,
     EmploymentSituation,
+    MatchedOn,
     Modality,
     NeedTopic,
+    ReviewStatus,
     ServiceLevel,
 )
 from web.application.describe_session import describe_session
 from web.application.views import (
-    CaseAlert,
     Cell,
-    DuplicateStatus,
-    HistoryAction,
     HistoryEntry,
-    MatchedOn,
 )
 from web.entrypoints import labels
 from web.entrypoints.deps import web_deps
@@ -53,9 +53,9 @@ FILTERS: dict[str, type[StrEnum]] = {
     "status": CaseStatus,
     "reason": CloseReason,
     "role": Role,
-    "action": HistoryAction,
+    "action": CaseAction,
     "alert": CaseAlert,
-    "review": DuplicateStatus,
+    "review": ReviewStatus,
     "matched": MatchedOn,
 }
 
@@ -82,19 +82,19 @@ def isolate(text: object) -> str:
 
 def history_line(entry: HistoryEntry) -> Markup:
     """Say what happened at one step of a case, names isolated from the page's direction."""
-    action = labels.label(entry.action, HistoryAction)
+    action = labels.label(entry.action, CaseAction)
     line = escape(action)
     detail = entry.detail or ""
-    if entry.action == HistoryAction.REASSIGNED and entry.counsellor_name:
+    if entry.action == CaseAction.REASSIGNED and entry.counsellor_name:
         line = Markup("{} à <bdi>{}</bdi>").format(action, entry.counsellor_name)
-    elif entry.action == HistoryAction.OPENED and entry.counsellor_name:
+    elif entry.action == CaseAction.OPENED and entry.counsellor_name:
         line = Markup("{}, attribué à <bdi>{}</bdi>").format(action, entry.counsellor_name)
-    elif entry.action == HistoryAction.LEVEL_CHANGED and "->" in detail:
+    elif entry.action == CaseAction.LEVEL_CHANGED and "->" in detail:
         before, _, after = (part.strip() for part in detail.partition("->"))
         line = Markup("{} : {} → {}").format(
             action, labels.label(before, ServiceLevel), labels.label(after, ServiceLevel)
         )
-    elif entry.action == HistoryAction.CLOSED and detail:
+    elif entry.action == CaseAction.CLOSED and detail:
         line = Markup("{} : {}").format(action, labels.label(detail, CloseReason))
     if entry.by_name:
         return Markup("{} (par <bdi>{}</bdi>)").format(line, entry.by_name)
