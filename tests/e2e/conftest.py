@@ -24,7 +24,6 @@ from jalon_dev.demo import (
     DEMO_BENEFICIARY_EMAIL,
     DEMO_BENEFICIARY_ID,
     DEMO_PASSWORD,
-    DEMO_REGIONS,
     DEMO_STAFF,
     demo_counsellors,
 )
@@ -35,7 +34,7 @@ from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.settings import KafkaSettings, ServiceSettings
 from reporting.entrypoints.main import build_app as build_reporting
-from tests.support import Keys, service_settings
+from tests.support import Keys, register_demo_regions, service_settings
 from web.domain.accounts import BeneficiaryAccount
 from web.entrypoints.main import RateLimitOptions, WebOptions, WebSettings
 from web.entrypoints.main import build_app as build_web
@@ -130,16 +129,7 @@ async def intake_reference(web_stack: WebStack) -> WebStack:
     """Give intake the demo regions, sites and counsellors, as `make run` does (contract routes)."""
     service = web_stack.keys.issuer().mint("e2e-seed", Role.SERVICE, ttl=timedelta(minutes=5))
     async with httpx.AsyncClient(base_url=web_stack.intake_url, timeout=10) as http:
-        for (code, label), sites in DEMO_REGIONS.items():
-            answer = await http.put(
-                f"/reference/regions/{code}",
-                json={
-                    "label": label,
-                    "sites": [{"code": s, "label": n, "active": True} for s, n in sites],
-                },
-                headers={"Authorization": f"Bearer {service}"},
-            )
-            assert answer.status_code == 200, answer.text
+        await register_demo_regions(http, web_stack.keys)
         for staff in demo_counsellors():
             answer = await http.put(
                 f"/counsellors/{staff.account_id}",
