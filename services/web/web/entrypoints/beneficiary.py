@@ -20,6 +20,7 @@ from web.application.views import BeneficiaryDetails
 from web.domain.sessions import Session
 from web.entrypoints.deps import Deps
 from web.entrypoints.errors import explain
+from web.entrypoints.formatting import french_phone
 from web.entrypoints.forms import messages_by_field
 from web.entrypoints.pages import render
 from web.entrypoints.session import COOKIE, SPACE_TITLES, persona
@@ -54,7 +55,7 @@ def prefilled(
             first_name=known.first_name,
             last_name=known.last_name,
             email=known.email,
-            phone=known.phone or "",
+            phone=french_phone(known.phone),
             preferred_channel=known.preferred_channel.value,
             languages=known.languages,
         )
