@@ -208,7 +208,12 @@ async def test_caseload_filters_sorts_and_tracks_other_services(
     assert (await intake.http.get("/caseload?status=closed", headers=me)).json() == []
     assert (await intake.http.get("/caseload?limit=0", headers=me)).status_code == 422
     alerts = (await intake.http.get("/caseload/alerts?first_contact_days=1", headers=me)).json()
-    assert alerts == {"no_contact": [], "not_contacted": []}  # all opened just now
+    # All opened just now: nothing late, and every case never contacted is listed as to do.
+    assert (alerts["no_contact"], alerts["not_contacted"]) == ([], [])
+    waiting = {item["case_id"] for item in alerts["awaiting_first_contact"]}
+    never_contacted = {item["case_id"] for item in items if item["last_contact_at"] is None}
+    assert waiting == never_contacted
+    assert waiting
 
 
 async def test_closing_a_case_reaches_reporting(

@@ -89,9 +89,10 @@ def test_working_days_skip_weekends() -> None:
 def test_alerts_for_uncontacted_and_silent_cases() -> None:
     case = new_case(opened_at=MONDAY)
     friday_after_next = MONDAY + timedelta(days=11)
-    assert (
-        alerts_for(case, MONDAY + timedelta(days=4), no_contact_days=30, first_contact_days=5) == []
-    )
+    # Within the delay a new case is still a first contact to make, not yet a late one.
+    assert alerts_for(
+        case, MONDAY + timedelta(days=4), no_contact_days=30, first_contact_days=5
+    ) == [CaseAlert.AWAITING_FIRST_CONTACT]
     assert alerts_for(case, friday_after_next, no_contact_days=30, first_contact_days=5) == [
         CaseAlert.NOT_CONTACTED
     ]

@@ -537,7 +537,7 @@ async def test_the_caseload_passes_filters_pages_and_shows_french_labels(front: 
     assert '<select id="site" name="site">' in answer.text
     assert '<option value="rennes" selected>Rennes</option>' in plain(answer.text)
     assert "2 doublons à examiner" in answer.text
-    assert "Nouvelle demande à contacter" in answer.text
+    assert "Premier contact en retard" in answer.text
     assert 'data-label="Statut">Ouvert</td>' in answer.text
     assert "20 novembre 2026" in answer.text
 

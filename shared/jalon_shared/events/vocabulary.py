@@ -113,7 +113,10 @@ class CaseAlert(StrEnum):
     """Why a case of the caseload needs the counsellor's attention."""
 
     NO_CONTACT = "no_contact"
+    #: Never contacted and past the first-contact delay.
     NOT_CONTACTED = "not_contacted"
+    #: Never contacted, still within the first-contact delay: to do, not yet late.
+    AWAITING_FIRST_CONTACT = "awaiting_first_contact"
 
 
 class ReviewStatus(StrEnum):

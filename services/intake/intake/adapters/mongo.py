@@ -420,6 +420,9 @@ def alert_filter(query: CaseloadQuery, now: datetime) -> dict[str, Any]:
     if query.alert is CaseAlert.NOT_CONTACTED:
         cutoff = subtract_working_days(now, query.first_contact_days)
         return {"status": open_statuses, "last_contact_at": None, "opened_at": {"$lt": cutoff}}
+    if query.alert is CaseAlert.AWAITING_FIRST_CONTACT:
+        cutoff = subtract_working_days(now, query.first_contact_days)
+        return {"status": open_statuses, "last_contact_at": None, "opened_at": {"$gte": cutoff}}
     cutoff = no_contact_cutoff(now, query.no_contact_days)
     return {"status": open_statuses, "last_activity_at": {"$lt": cutoff}}
 

@@ -39,6 +39,8 @@ def alerts_for(
     if case.last_contact_at is None:
         if case.opened_at < subtract_working_days(now, first_contact_days):
             alerts.append(CaseAlert.NOT_CONTACTED)
+        else:
+            alerts.append(CaseAlert.AWAITING_FIRST_CONTACT)
         if case.opened_at < no_contact_cutoff(now, no_contact_days):
             alerts.append(CaseAlert.NO_CONTACT)
     elif case.last_contact_at < no_contact_cutoff(now, no_contact_days):

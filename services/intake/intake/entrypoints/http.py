@@ -210,6 +210,7 @@ def build_router(deps: IntakeDeps) -> APIRouter:
         return CaseAlerts(
             no_contact=await with_alert(CaseAlert.NO_CONTACT),
             not_contacted=await with_alert(CaseAlert.NOT_CONTACTED),
+            awaiting_first_contact=await with_alert(CaseAlert.AWAITING_FIRST_CONTACT),
         )
 
     @router.get("/cases/unassigned", responses=error_responses(*AUTHENTICATED, 422))

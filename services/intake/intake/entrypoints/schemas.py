@@ -438,6 +438,8 @@ class CaseAlerts(BaseModel):
 
     no_contact: list[CaseloadItem]
     not_contacted: list[CaseloadItem]
+    #: New cases never contacted, still within the first-contact delay.
+    awaiting_first_contact: list[CaseloadItem]
 
 
 class WaitingCaseView(BaseModel):

@@ -168,6 +168,7 @@ class CaseloadAlerts(View):
 
     no_contact: tuple[CaseloadItem, ...] = ()
     not_contacted: tuple[CaseloadItem, ...] = ()
+    awaiting_first_contact: tuple[CaseloadItem, ...] = ()
 
 
 class Counsellor(View):

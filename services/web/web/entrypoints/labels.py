@@ -93,7 +93,8 @@ HISTORY_ACTION: dict[CaseAction, str] = {
 }
 CASE_ALERT: dict[CaseAlert, str] = {
     CaseAlert.NO_CONTACT: "Sans contact depuis 30 jours",
-    CaseAlert.NOT_CONTACTED: "Nouvelle demande à contacter",
+    CaseAlert.NOT_CONTACTED: "Premier contact en retard",
+    CaseAlert.AWAITING_FIRST_CONTACT: "Premier contact à faire",
 }
 DUPLICATE_STATUS: dict[ReviewStatus, str] = {
     ReviewStatus.PENDING: "À examiner",
