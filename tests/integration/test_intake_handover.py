@@ -193,7 +193,9 @@ async def test_alerts_name_silent_and_never_contacted_cases(
     lines = {
         item["case_id"]: item for item in (await intake.http.get("/caseload", headers=me)).json()
     }
-    assert lines[fresh]["alerts"] == []
+    # A fresh case never contacted is a first contact to make, not yet a late one.
+    assert lines[fresh]["alerts"] == ["awaiting_first_contact"]
+    assert [item["case_id"] for item in alerts["awaiting_first_contact"]] == [fresh]
     assert lines[silent]["status"] == "in_progress"
     by_contact = await caseload_ids(
         intake, me, "?sort=last_contact_at&order=desc&status=in_progress"
