@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from jalon_dev.demo import DEMO_REGIONS
+from jalon_dev.demo import DEMO_REGIONS, region_body
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.settings import (
@@ -126,14 +126,6 @@ def intake_payload(**overrides: Any) -> dict[str, Any]:
 
 #: Sites every test region gets, so tests name places as the demo regions do.
 TEST_SITES = ("rennes", "brest", "caen")
-
-
-def region_body(label: str, sites: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """Return a PUT /reference/regions/{code} body."""
-    return {
-        "label": label,
-        "sites": [{"code": code, "label": name, "active": True} for code, name in sites],
-    }
 
 
 async def register_region(

@@ -34,6 +34,26 @@ class DemoStaff:
     skills: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
 
+    def directory_entry(self) -> dict[str, object]:
+        """Return the body intake takes to register this counsellor (PUT /counsellors/{id})."""
+        return {
+            "display_name": self.display_name,
+            "region": self.region,
+            "site": self.site,
+            "capacity": self.capacity,
+            "skills": list(self.skills),
+            "languages": list(self.languages),
+            "active": True,
+        }
+
+
+def region_body(label: str, sites: tuple[tuple[str, str], ...]) -> dict[str, object]:
+    """Return the body intake takes to register a region and its sites (code, label)."""
+    return {
+        "label": label,
+        "sites": [{"code": code, "label": name, "active": True} for code, name in sites],
+    }
+
 
 DEMO_STAFF = (
     DemoStaff(

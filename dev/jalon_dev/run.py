@@ -27,9 +27,11 @@ from jalon_dev.demo import (
     DEMO_PASSWORD,
     DEMO_REGIONS,
     DEMO_STAFF,
+    DemoStaff,
     demo_counsellors,
     demo_phone_intakes,
     first_of,
+    region_body,
 )
 from jalon_dev.mailbox import PAGE_PORT, SMTP_PORT, DevMailbox
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
@@ -150,26 +152,14 @@ async def seed(issuer: TokenIssuer) -> None:
         for (code, label), sites in DEMO_REGIONS.items():
             response = await client.put(
                 f"/reference/regions/{code}",
-                json={
-                    "label": label,
-                    "sites": [
-                        {"code": site, "label": name, "active": True} for site, name in sites
-                    ],
-                },
+                json=region_body(label, sites),
                 headers=service,
             )
             response.raise_for_status()
         for staff in demo_counsellors():
             response = await client.put(
                 f"/counsellors/{staff.account_id}",
-                json={
-                    "display_name": staff.display_name,
-                    "region": staff.region,
-                    "site": staff.site,
-                    "capacity": staff.capacity,
-                    "skills": list(staff.skills),
-                    "languages": list(staff.languages),
-                },
+                json=staff.directory_entry(),
                 headers=service,
             )
             response.raise_for_status()
@@ -203,28 +193,20 @@ async def seed(issuer: TokenIssuer) -> None:
         # Phone intakes entered by the region's counsellors: full caseloads and regional figures.
         for body in demo_phone_intakes():
             staff = next(s for s in demo_counsellors() if s.region == body["region"])
-            token = issuer.mint(
-                staff.account_id,
-                Role.COUNSELLOR,
-                region=staff.region,
-                site=staff.site,
-                ttl=timedelta(minutes=5),
-            )
-            response = await client.post(
-                "/requests", json=body, headers={"Authorization": f"Bearer {token}"}
-            )
+            response = await client.post("/requests", json=body, headers=staff_token(issuer, staff))
             response.raise_for_status()
         # A phone intake with Léa's email: a possible duplicate for her counsellor to review.
         flagged = {**demo_phone_intakes(1)[0], "email": DEMO_BENEFICIARY_EMAIL}
         flagged |= {"first_name": "Lea", "last_name": "Petit", "phone": None}
-        response = await client.post("/requests", json=flagged, headers=staff_token(issuer))
+        response = await client.post(
+            "/requests", json=flagged, headers=staff_token(issuer, first_of(Role.COUNSELLOR))
+        )
         response.raise_for_status()
         marker.touch()
 
 
-def staff_token(issuer: TokenIssuer) -> dict[str, str]:
-    """Return the header of the first demo counsellor, for a phone intake."""
-    staff = first_of(Role.COUNSELLOR)
+def staff_token(issuer: TokenIssuer, staff: DemoStaff) -> dict[str, str]:
+    """Return a demo counsellor's header, for a phone intake."""
     token = issuer.mint(
         staff.account_id,
         Role.COUNSELLOR,

@@ -133,15 +133,7 @@ async def intake_reference(web_stack: WebStack) -> WebStack:
         for staff in demo_counsellors():
             answer = await http.put(
                 f"/counsellors/{staff.account_id}",
-                json={
-                    "display_name": staff.display_name,
-                    "region": staff.region,
-                    "site": staff.site,
-                    "capacity": staff.capacity,
-                    "skills": list(staff.skills),
-                    "languages": list(staff.languages),
-                    "active": True,
-                },
+                json=staff.directory_entry(),
                 headers={"Authorization": f"Bearer {service}"},
             )
             assert answer.status_code == 200, answer.text
