@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 
-from bench.stack import embedded_stack, percentile, register_region
+from bench.stack import command_counts, embedded_stack, percentile, register_region
 from jalon_shared.access import Role
 
 CASES = 500
@@ -85,8 +85,12 @@ async def run() -> dict[str, float]:
             ("status_filter_50", "/caseload?status=opened&offset=200"),
             ("alerts", "/caseload/alerts"),
         ):
+            before = await command_counts(http, stack, ["intake"])
             latencies = await timed(http, stack.url("intake", path), me)
+            after = await command_counts(http, stack, ["intake"])
             figures[f"{name}_p50_ms"] = percentile(latencies, 50) * 1000
             figures[f"{name}_p95_ms"] = percentile(latencies, 95) * 1000
+            spent = sum(after["intake"].values()) - sum(before["intake"].values())
+            figures[f"{name}_commands_per_call"] = spent / CALLS
         figures["ratio_first_page_p95_to_50ms_target"] = figures["first_page_50_p95_ms"] / 50
         return figures

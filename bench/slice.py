@@ -11,11 +11,14 @@ from typing import Any
 
 import httpx
 
-from bench.stack import embedded_stack, percentile, register_region
+from bench.raw import minimal_write_rate
+from bench.stack import command_counts, embedded_stack, percentile, register_region
 from jalon_shared.access import Role
 from jalon_shared.mongo import Collection
 
 REQUESTS = int(os.environ.get("JALON_BENCH_REQUESTS", "2000"))
+RAW_TRANSACTIONS = int(os.environ.get("JALON_BENCH_RAW_TRANSACTIONS", "1000"))
+SERVICES = ["intake", "reporting"]
 CONCURRENCY = int(os.environ.get("JALON_BENCH_CONCURRENCY", "32"))
 LATENCY_REQUESTS = 200
 
@@ -92,6 +95,23 @@ async def phase(
     }
 
 
+def per_request(
+    before: dict[str, dict[str, int]], after: dict[str, dict[str, int]], requests: int
+) -> dict[str, float]:
+    """Return the commands each accepted request cost, in total, by service and by command."""
+    figures: dict[str, float] = {}
+    total = 0
+    for service, counts in after.items():
+        spent = {k: v - before[service].get(k, 0) for k, v in counts.items()}
+        spent = {k: v for k, v in spent.items() if v > 0}
+        service_total = sum(spent.values())
+        total += service_total
+        figures[f"commands_per_request_{service}"] = service_total / requests
+        for command, n in sorted(spent.items(), key=lambda kv: -kv[1]):
+            figures[f"  {service}: {command}"] = n / requests
+    return {"commands_per_request": total / requests, **figures}
+
+
 async def run() -> dict[str, float]:
     """Run the slice benchmark on a private embedded stack and return its figures."""
     async with (
@@ -118,12 +138,27 @@ async def run() -> dict[str, float]:
         url = stack.url("intake", "/requests")
         # One request at a time shows the path's own latency; a loaded run its throughput.
         unloaded = await phase(http, facts, url, manager, region, LATENCY_REQUESTS, 1, 0)
+        before = await command_counts(http, stack, SERVICES)
         loaded = await phase(
             http, facts, url, manager, region, REQUESTS, CONCURRENCY, LATENCY_REQUESTS
         )
+        # Let the relay's last mark-sent and any trailing consumer commits land before counting.
+        await asyncio.sleep(2)
+        after = await command_counts(http, stack, SERVICES)
+        # The same server in the same state: the bench's own change stream stays open, since
+        # the server does more work per write while one is open.
+        async with await facts.watch():
+            raw = await minimal_write_rate(
+                stack.mongo, "jalon_intake", transactions=RAW_TRANSACTIONS, concurrency=CONCURRENCY
+            )
     figures = {f"unloaded_{k}": v for k, v in unloaded.items()}
     figures |= {f"loaded_{k}": v for k, v in loaded.items()}
     figures["ratio_loaded_to_unloaded_e2e_p50"] = (
         loaded["end_to_end_p50_ms"] / unloaded["end_to_end_p50_ms"]
     )
+    figures["raw_write_transactions_per_s"] = raw["transactions_per_s"]
+    figures["ratio_slice_to_raw_rate"] = (
+        loaded["events_per_s_end_to_end"] / raw["transactions_per_s"]
+    )
+    figures |= per_request(before, after, REQUESTS)
     return figures

@@ -116,3 +116,16 @@ async def register_region(http: httpx.AsyncClient, stack: Stack, code: str) -> N
         headers=stack.headers("bench", Role.SERVICE),
     )
     response.raise_for_status()
+
+
+async def command_counts(
+    http: httpx.AsyncClient, stack: Stack, services: list[str]
+) -> dict[str, dict[str, int]]:
+    """Return every service's MongoDB command counts so far."""
+    headers = stack.headers("bench", Role.SERVICE)
+    counts: dict[str, dict[str, int]] = {}
+    for service in services:
+        response = await http.get(stack.url(service, "/admin/mongo-commands"), headers=headers)
+        response.raise_for_status()
+        counts[service] = response.json()["by_command"]
+    return counts

@@ -11,6 +11,7 @@ from jalon_shared.access import Principal, Role
 from jalon_shared.http import AUTHENTICATED, WITH_BODY, error_responses
 from jalon_shared.http_auth import require_roles
 from jalon_shared.messaging.outbox import OutboxRelay
+from jalon_shared.mongo import CommandCounter
 
 
 class RepublishRequest(BaseModel):
@@ -36,8 +37,15 @@ class RepublishResult(BaseModel):
     since: datetime | None
 
 
-def admin_router(relay: OutboxRelay) -> APIRouter:
-    """Return the operator routes: re-publishing the outbox history."""
+class CommandCounts(BaseModel):
+    """MongoDB commands this process sent since it started, by command and collection."""
+
+    total: int
+    by_command: dict[str, int]
+
+
+def admin_router(relay: OutboxRelay, commands: CommandCounter) -> APIRouter:
+    """Return the operator routes: re-publishing the outbox history, counting round trips."""
     router = APIRouter(prefix="/admin", tags=["admin"])
     service_only = require_roles(Role.SERVICE)
 
@@ -48,5 +56,11 @@ def admin_router(relay: OutboxRelay) -> APIRouter:
         """Queue the kept outbox history again, e.g. after the embedded broker restarted empty."""
         queued = await relay.republish(request.since)
         return RepublishResult(queued=queued, since=request.since)
+
+    @router.get("/mongo-commands", responses=error_responses(*AUTHENTICATED))
+    async def mongo_commands(_: Annotated[Principal, Depends(service_only)]) -> CommandCounts:
+        """Return the database round trips of this process, for benchmarks and capacity work."""
+        counts = commands.snapshot()
+        return CommandCounts(total=sum(counts.values()), by_command=counts)
 
     return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -12,6 +13,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
+from pymongo.monitoring import (
+    CommandFailedEvent,
+    CommandListener,
+    CommandStartedEvent,
+    CommandSucceededEvent,
+)
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -26,7 +33,35 @@ Session = AsyncClientSession
 T = TypeVar("T")
 
 
-def create_client(settings: MongoSettings) -> Client:
+class CommandCounter(CommandListener):
+    """Counts the commands a client sends, by command and by collection: the round trips."""
+
+    #: Driver housekeeping, not work a request asked for.
+    IGNORED = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions", "buildInfo"})
+
+    def __init__(self) -> None:
+        self.by_command: Counter[str] = Counter()
+
+    def started(self, event: CommandStartedEvent) -> None:
+        """Count one command as it leaves."""
+        name = event.command_name
+        if name in self.IGNORED:
+            return
+        target = event.command.get(name)
+        self.by_command[f"{name} {target}" if isinstance(target, str) else name] += 1
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        """Nothing to count on success."""
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        """Nothing to count on failure: the command was counted when it left."""
+
+    def snapshot(self) -> dict[str, int]:
+        """Return the counts so far, by command and collection."""
+        return dict(self.by_command)
+
+
+def create_client(settings: MongoSettings, *, counter: CommandCounter | None = None) -> Client:
     """Build the service's one MongoDB client (the composition root owns it)."""
     return AsyncMongoClient(
         settings.uri,
@@ -34,6 +69,8 @@ def create_client(settings: MongoSettings) -> Client:
         uuidRepresentation="standard",
         serverSelectionTimeoutMS=settings.timeout_ms,
         connectTimeoutMS=settings.timeout_ms,
+        maxPoolSize=settings.max_pool_size,
+        event_listeners=[counter] if counter is not None else [],
     )
 
 

@@ -27,15 +27,17 @@ from jalon_shared.events.registry import REGISTRY
 from jalon_shared.http import asyncapi_router, health_router, install_common
 from jalon_shared.logging import configure_logging
 from jalon_shared.messaging.asyncapi import ServiceMessaging, build_document, render_html
-from jalon_shared.messaging.broker import create_broker, create_producer, ensure_topics
+from jalon_shared.messaging.broker import TopicGuard, create_broker, create_producer
 from jalon_shared.messaging.consumer import (
+    ApplierFactory,
     DeadLetters,
     EventHandler,
     IdempotentConsumer,
+    per_event,
     subscribe,
 )
 from jalon_shared.messaging.outbox import KafkaRecordPublisher, Outbox, OutboxRelay
-from jalon_shared.mongo import Client, Database, create_client, ping
+from jalon_shared.mongo import Client, CommandCounter, Database, create_client, ping
 from jalon_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -57,6 +59,7 @@ class Infrastructure:
     producer: AIOKafkaProducer
     outbox: Outbox
     relay: OutboxRelay
+    commands: CommandCounter
     consumers: list[IdempotentConsumer] = field(default_factory=list)
     #: Declared publications and consumer groups, by topic and by group; the AsyncAPI source.
     publications: dict[str, list[type[Event]]] = field(default_factory=dict)
@@ -66,21 +69,23 @@ class Infrastructure:
     @classmethod
     def build(cls, settings: ServiceSettings) -> Infrastructure:
         """Build (but do not start) the clients from settings."""
-        client = create_client(settings.mongo)
+        commands = CommandCounter()
+        client = create_client(settings.mongo, counter=commands)
         database = client[settings.database_name()]
         producer = create_producer(settings.kafka, client_id=f"{settings.service_name}-relay")
         outbox = Outbox(database)
-
-        async def ensure_all_topics() -> None:
-            await ensure_topics(settings.kafka, topics.PARTITIONS)
-
         relay = OutboxRelay(
             outbox.collection,
             KafkaRecordPublisher(producer),
             batch_size=settings.outbox.batch_size,
             poll_interval=settings.outbox.poll_interval_ms / 1000,
+            linger=settings.outbox.linger_ms / 1000,
             retention=timedelta(days=settings.outbox.retention_days),
-            prepare=ensure_all_topics if settings.kafka.manage_topics else None,
+            topic_check=(
+                TopicGuard(settings.kafka, topics.PARTITIONS)
+                if settings.kafka.manage_topics
+                else None
+            ),
         )
         return cls(
             settings=settings,
@@ -90,6 +95,7 @@ class Infrastructure:
             producer=producer,
             outbox=outbox,
             relay=relay,
+            commands=commands,
         )
 
     def consume(
@@ -98,12 +104,21 @@ class Infrastructure:
         topic_names: Sequence[str],
         handler: EventHandler,
     ) -> IdempotentConsumer:
-        """Register an idempotent consumer group on the given topics."""
+        """Register an idempotent consumer group whose handler writes event by event."""
+        return self.consume_batches(name, topic_names, per_event(handler))
+
+    def consume_batches(
+        self,
+        name: str,
+        topic_names: Sequence[str],
+        applier: ApplierFactory,
+    ) -> IdempotentConsumer:
+        """Register an idempotent consumer group whose applier bulk-writes each batch."""
         consumer = IdempotentConsumer(
             name,
             self.client,
             self.database,
-            handler,
+            applier,
             DeadLetters(self.producer, self.database, name),
             self.settings.consumer,
         )
@@ -208,7 +223,7 @@ def create_service_app(
 
     app.include_router(health_router({"mongo": infra.mongo_ready, "kafka": infra.kafka_ready}))
     app.include_router(asyncapi_router(asyncapi_json, asyncapi_html))
-    app.include_router(admin_router(infra.relay))
+    app.include_router(admin_router(infra.relay, infra.commands))
     for router in routers:
         app.include_router(router)
     return app

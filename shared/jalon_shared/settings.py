@@ -48,6 +48,8 @@ class MongoSettings(BaseModel):
     uri: str = "mongodb://127.0.0.1:27018/?directConnection=true"
     database: str = ""
     timeout_ms: int = Field(default=5_000, ge=100)
+    #: Connections (so commands in flight) from this process; the driver's default.
+    max_pool_size: int = Field(default=100, ge=1)
 
 
 class AuthSettings(BaseModel):
@@ -74,6 +76,8 @@ class OutboxSettings(BaseModel):
     """Outbox relay tuning and the retention of published records."""
 
     poll_interval_ms: int = Field(default=500, ge=10)
+    #: Shortest time between two relay cycles under load, so records gather into batches.
+    linger_ms: int = Field(default=50, ge=0)
     batch_size: int = Field(default=200, ge=1)
     retention_days: int = Field(default=30, ge=1)
 

@@ -21,7 +21,14 @@ from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.mongo import Client
 from jalon_shared.settings import KafkaSettings
 from tests.integration.conftest import RunningService
-from tests.support import Keys, eventually, intake_payload, running, service_settings
+from tests.support import (
+    Keys,
+    eventually,
+    intake_payload,
+    register_region,
+    running,
+    service_settings,
+)
 
 
 def request_submitted(region: str) -> RequestSubmitted:
@@ -78,18 +85,22 @@ async def test_a_lost_broker_loses_nothing_and_delivers_after_restart(
     await ensure_topics(kafka_settings, topics.PARTITIONS)
     settings = service_settings("intake", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
     outbox = mongo_client[settings.database_name()]["outbox"]
-    # The region is stored as intake keeps it, not registered over HTTP: a publish before the
-    # loss would leave the relay a connection that outlives the broker, not the case tested here.
-    await mongo_client[settings.database_name()]["regions"].insert_one(
-        {
-            "_id": "lost-broker",
-            "code": "lost-broker",
-            "label": "Lost broker",
-            "sites": [{"code": "rennes", "label": "Rennes", "active": True}],
-        }
-    )
+
+    async def drained() -> bool:
+        return await outbox.count_documents({"sent_at": None}) == 0
+
     try:
         async with running(build_intake(settings)) as http:
+            await register_region(http, keys, "lost-broker")
+            # A first request goes through, so the relay holds a live connection when the
+            # broker dies: the case where a naive relay would publish into the void.
+            first = await http.post(
+                "/requests",
+                json=intake_payload(region="lost-broker"),
+                headers=keys.headers(str(uuid.uuid4()), Role.BENEFICIARY),
+            )
+            assert first.status_code == 201, first.text
+            await eventually(drained, timeout=30)
             # The broker dies after the request's transaction commits but before the relay
             # publishes: the HTTP call still succeeds and the events wait in the outbox.
             kafka.stop()
@@ -106,10 +117,6 @@ async def test_a_lost_broker_loses_nothing_and_delivers_after_restart(
             # The embedded broker is memory-only: it comes back empty, and the relay
             # recreates the topics with their partition counts before re-publishing.
             kafka.start()
-
-            async def drained() -> bool:
-                return await outbox.count_documents({"sent_at": None}) == 0
-
             await eventually(drained, timeout=60)
         records = await read_topic(kafka.bootstrap, topics.INTAKE_CASE, want=1)
         assert [r.key.decode() for r in records] == [case_id]
@@ -142,20 +149,24 @@ async def test_a_poison_message_is_dead_lettered_and_does_not_block_the_partitio
     kafka: EmbeddedKafka, reporting: RunningService, producer: AIOKafkaProducer
 ) -> None:
     region = f"poison{uuid.uuid4().hex[:6]}"
-    valid = request_submitted(region)
-    key = valid.key().encode()
+    before, after = request_submitted(region), request_submitted(region)
+    key = before.key().encode()
     marker = uuid.uuid4().hex.encode()
     wrong_shape = request_submitted(region).to_document() | {"csp": "astronaut"}
     poison = [b"\x00not json " + marker, repr(wrong_shape).encode() + marker]
-    for value in poison:
-        await producer.send_and_wait(topics.INTAKE_REQUEST, value=value, key=key)
-    await producer.send_and_wait(topics.INTAKE_REQUEST, value=valid.to_json_bytes(), key=key)
+    # Sent together, so they reach the batch subscriber as one batch with poison in the middle.
+    sends = [
+        await producer.send(topics.INTAKE_REQUEST, value=value, key=key)
+        for value in (before.to_json_bytes(), *poison, after.to_json_bytes())
+    ]
+    await asyncio.gather(*sends)
 
-    async def valid_seen() -> bool:
+    async def both_seen() -> bool:
         facts = reporting.db["request_facts"]
-        return await facts.count_documents({"_id": valid.request_id}) == 1
+        wanted = [before.request_id, after.request_id]
+        return await facts.count_documents({"_id": {"$in": wanted}}) == 2
 
-    await eventually(valid_seen)
+    await eventually(both_seen)
     dead = [
         r
         for r in await read_topic(kafka.bootstrap, topics.DEAD_LETTER, want=1_000, timeout=5)

@@ -17,7 +17,13 @@ from jalon_shared.events import topics
 from jalon_shared.events.appointment import AppointmentRescheduled
 from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.intake import BeneficiaryErased
-from jalon_shared.messaging.consumer import DeadLetters, Delivery, IdempotentConsumer, Outcome
+from jalon_shared.messaging.consumer import (
+    DeadLetters,
+    Delivery,
+    IdempotentConsumer,
+    Outcome,
+    per_event,
+)
 from jalon_shared.messaging.outbox import Headers, Outbox, OutboxRelay
 from jalon_shared.mongo import Client, Database, Session, in_transaction
 from jalon_shared.settings import ConsumerSettings
@@ -114,7 +120,7 @@ async def test_consumer_applies_once_and_dead_letters_after_bounded_retries(
         "test.counter",
         mongo_client,
         db,
-        count,
+        per_event(count),
         DeadLetters(producer, db, "test.counter"),
         ConsumerSettings(max_attempts=3, retry_backoff_ms=1),
     )
@@ -172,7 +178,7 @@ def recording_consumer(
         name,
         client,
         db,
-        record,
+        per_event(record),
         DeadLetters(producer, db, name),
         ConsumerSettings(max_attempts=1, retry_backoff_ms=1),
     )
@@ -271,3 +277,84 @@ async def test_an_event_on_another_topic_than_its_contract_is_dead_lettered(
     letter = await db["dead_letters"].find_one({"topic": topics.INTAKE_CASE, "offset": 7})
     assert letter is not None
     assert "intake.beneficiary_erased belongs on intake.beneficiary.v1" in letter["error"]
+
+
+class BufferingCounter:
+    """An applier that buffers a batch's increments and writes them once, as reporting does."""
+
+    def __init__(self, db: Database, session: Session, poison: set[str], flushes: list[int]):
+        self._db = db
+        self._session = session
+        self._poison = poison
+        self._flushes = flushes
+        self._pending: list[str] = []
+
+    async def apply(self, event: Event) -> None:
+        if str(event.event_id) in self._poison:
+            raise RuntimeError("this event cannot be applied")
+        self._pending.append(str(event.event_id))
+
+    async def flush(self) -> None:
+        self._flushes.append(len(self._pending))
+        await self._db["applied"].insert_many(
+            [{"_id": event_id} for event_id in self._pending], session=self._session
+        )
+
+
+async def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_the_rest_applied_once(
+    mongo_client: Client, producer: AIOKafkaProducer
+) -> None:
+    db = mongo_client[f"t_batch_{uuid.uuid4().hex[:8]}"]
+    events = [erased() for _ in range(6)]
+    poison = events[2]
+    flushes: list[int] = []
+    consumer = IdempotentConsumer(
+        "test.batch",
+        mongo_client,
+        db,
+        lambda session: BufferingCounter(db, session, {str(poison.event_id)}, flushes),
+        DeadLetters(producer, db, "test.batch"),
+        ConsumerSettings(max_attempts=2, retry_backoff_ms=1),
+    )
+    await consumer.ensure_indexes(retention=timedelta(days=1))
+
+    def deliveries(batch: list[BeneficiaryErased], first_offset: int) -> list[Delivery]:
+        return [
+            Delivery(topics.INTAKE_BENEFICIARY, 0, first_offset + i, b"k", e.to_json_bytes(), [])
+            for i, e in enumerate(batch)
+        ]
+
+    # A clean batch goes in one transaction: one flush of all its events.
+    clean = [erased() for _ in range(5)]
+    assert await consumer.process_batch(deliveries(clean, 0)) == [Outcome.PROCESSED] * 5
+    assert flushes == [5]
+
+    # Malformed bytes and a poison event in the middle: both dead-lettered, the others applied.
+    batch = deliveries(events, 10)
+    batch.insert(4, Delivery(topics.INTAKE_BENEFICIARY, 0, 99, b"k", b"{not json", []))
+    # The same event delivered twice in the batch, and one already applied in the clean batch.
+    batch.append(batch[0])
+    batch.append(deliveries([clean[1]], 98)[0])
+    outcomes = await consumer.process_batch(batch)
+    assert outcomes == [
+        Outcome.PROCESSED,
+        Outcome.PROCESSED,
+        Outcome.DEAD_LETTERED,  # the poison event, after its retries alone
+        Outcome.PROCESSED,
+        Outcome.DEAD_LETTERED,  # the malformed bytes, at once
+        Outcome.PROCESSED,
+        Outcome.PROCESSED,
+        Outcome.DUPLICATE,
+        Outcome.DUPLICATE,
+    ]
+    applied = {doc["_id"] async for doc in db["applied"].find({})}
+    expected = {str(e.event_id) for e in [*clean, *events] if e is not poison}
+    assert applied == expected
+    markers = await db["processed_events"].count_documents({"consumer": "test.batch"})
+    assert markers == len(expected)
+    letters = {doc["offset"] async for doc in db["dead_letters"].find({})}
+    assert letters == {12, 99}
+    # Redelivering the whole batch (a nack rewinds the partitions) changes nothing.
+    again = await consumer.process_batch(batch)
+    assert Outcome.PROCESSED not in again
+    assert await db["applied"].count_documents({}) == len(expected)

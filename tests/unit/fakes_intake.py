@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
@@ -43,9 +43,7 @@ class FakeStore:
         self.regions: dict[str, Region] = {BRETAGNE.code: BRETAGNE, NORMANDIE.code: NORMANDIE}
         self.published: list[Event] = []
 
-    async def run(
-        self, work: Callable[[IntakeTransaction], Awaitable[T]], *, serialize_on: str | None = None
-    ) -> T:
+    async def run(self, work: Callable[[IntakeTransaction], Awaitable[T]]) -> T:
         """Run work on copies and keep its writes and events only if it succeeds."""
         tx = FakeTransaction(self)
         result = await work(tx)
@@ -142,6 +140,18 @@ class FakeTransaction:
     async def delete_case(self, case_id: UUID) -> None:
         self._cases.pop(case_id, None)
 
+    async def add_beneficiary(self, beneficiary: Beneficiary) -> None:
+        assert beneficiary.beneficiary_id not in self._beneficiaries
+        await self.save_beneficiary(beneficiary)
+
+    async def add_request(self, request: CepRequest) -> None:
+        assert request.request_id not in self._requests
+        await self.save_request(request)
+
+    async def add_case(self, case: Case) -> None:
+        assert case.case_id not in self._cases
+        await self.save_case(case)
+
     async def counsellor(self, counsellor_id: str) -> Counsellor | None:
         return self._counsellors.get(counsellor_id)
 
@@ -153,6 +163,14 @@ class FakeTransaction:
 
     async def adjust_open_cases(self, counsellor_id: str, delta: int) -> None:
         self._counsellors[counsellor_id].open_cases += delta
+
+    async def claim_case_slot(self, ranked: Sequence[Counsellor]) -> Counsellor | None:
+        for candidate in ranked:
+            current = self._counsellors[candidate.counsellor_id]
+            if current.has_capacity():
+                current.open_cases += 1
+                return current
+        return None
 
     async def region(self, code: str) -> Region | None:
         return self._regions.get(code)

@@ -94,7 +94,8 @@ async def store_with_case(*counsellors: Counsellor) -> tuple[FakeStore, Case]:
 async def test_the_owner_hands_over_and_both_caseload_counts_follow() -> None:
     store, case = await store_with_case(
         Counsellor(counsellor_id="a", region=REGION, site="rennes", capacity=5),
-        Counsellor(counsellor_id="b", region=REGION, site="rennes", capacity=1),
+        # Already half full: the new case goes to "a", the lighter load.
+        Counsellor(counsellor_id="b", region=REGION, site="rennes", capacity=2, open_cases=1),
     )
     assert case.counsellor_id == "a"
     moved = await reassign_case(
@@ -106,7 +107,7 @@ async def test_the_owner_hands_over_and_both_caseload_counts_follow() -> None:
         meta=META,
     )
     assert moved.counsellor_id == "b"
-    assert {c.counsellor_id: c.open_cases for c in store.counsellors.values()} == {"a": 0, "b": 1}
+    assert {c.counsellor_id: c.open_cases for c in store.counsellors.values()} == {"a": 0, "b": 2}
     event = store.published[-1]
     assert isinstance(event, CaseReassigned)
     assert (event.from_counsellor_id, event.to_counsellor_id) == ("a", "b")
@@ -116,9 +117,10 @@ async def test_the_owner_hands_over_and_both_caseload_counts_follow() -> None:
 async def test_hand_overs_stay_inside_the_region_and_with_the_case_staff() -> None:
     store, case = await store_with_case(
         Counsellor(counsellor_id="a", region=REGION, site="rennes", capacity=5),
-        Counsellor(counsellor_id="b", region=REGION, site="rennes", capacity=5),
+        Counsellor(counsellor_id="b", region=REGION, site="rennes", capacity=5, open_cases=2),
         Counsellor(counsellor_id="z", region="normandie", site="caen", capacity=5),
     )
+    assert case.counsellor_id == "a"
     published = len(store.published)
 
     async def attempt(to: str, principal: Principal) -> Case:

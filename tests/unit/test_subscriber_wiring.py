@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from faststream.kafka import TestKafkaBroker
 
 from jalon_shared.messaging.broker import create_broker
@@ -17,9 +19,9 @@ class RecordingConsumer:
     def __init__(self) -> None:
         self.deliveries: list[Delivery] = []
 
-    async def process(self, delivery: Delivery) -> Outcome:
-        self.deliveries.append(delivery)
-        return Outcome.PROCESSED
+    async def process_batch(self, deliveries: Sequence[Delivery]) -> list[Outcome]:
+        self.deliveries.extend(deliveries)
+        return [Outcome.PROCESSED] * len(deliveries)
 
 
 async def test_malformed_json_reaches_the_consumer_untouched() -> None:

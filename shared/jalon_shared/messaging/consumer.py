@@ -1,4 +1,9 @@
-"""Idempotent consumers with bounded retries and a dead-letter topic."""
+"""Idempotent batch consumers with bounded retries and a dead-letter topic.
+
+A batch off the partitions is applied in one transaction: the processed markers go in with one
+insert, the handler's state changes with bulk writes flushed once. When the batch fails, its
+events are applied one at a time, so a poison message is dead-lettered alone and the rest land.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 from structlog.contextvars import bound_contextvars
 
 from jalon_shared.events import topics
@@ -30,8 +35,38 @@ log = structlog.get_logger(__name__)
 
 PROCESSED_COLLECTION = "processed_events"
 DEAD_LETTER_COLLECTION = "dead_letters"
+DUPLICATE_KEY = 11000
 
 EventHandler = Callable[[Event, Session], Awaitable[None]]
+
+
+class EventApplier(Protocol):
+    """Applies a batch's events inside its transaction, buffering writes until flush."""
+
+    async def apply(self, event: Event) -> None: ...
+    async def flush(self) -> None: ...
+
+
+ApplierFactory = Callable[[Session], EventApplier]
+
+
+class _PerEvent:
+    """An EventApplier over a plain handler that writes as it goes."""
+
+    def __init__(self, handler: EventHandler, session: Session) -> None:
+        self._handler = handler
+        self._session = session
+
+    async def apply(self, event: Event) -> None:
+        await self._handler(event, self._session)
+
+    async def flush(self) -> None:
+        return None
+
+
+def per_event(handler: EventHandler) -> ApplierFactory:
+    """Return an applier factory for a handler with nothing to batch."""
+    return lambda session: _PerEvent(handler, session)
 
 
 class Outcome(StrEnum):
@@ -55,15 +90,11 @@ class Delivery:
 
 
 class MessageProcessor(Protocol):
-    """Takes one delivery off a partition; IdempotentConsumer is the real one."""
+    """Takes a batch of deliveries off the partitions; IdempotentConsumer is the real one."""
 
     name: str
 
-    async def process(self, delivery: Delivery) -> Outcome: ...
-
-
-class _AlreadyProcessedError(Exception):
-    """The event id was already recorded for this consumer."""
+    async def process_batch(self, deliveries: Sequence[Delivery]) -> list[Outcome]: ...
 
 
 class DeadLetters:
@@ -119,14 +150,14 @@ class IdempotentConsumer:
         name: str,
         client: Client,
         database: Database,
-        handler: EventHandler,
+        applier: ApplierFactory,
         dead_letters: DeadLetters,
         settings: ConsumerSettings,
     ) -> None:
         self.name = name
         self._client = client
         self._processed: Collection = database[PROCESSED_COLLECTION]
-        self._handler = handler
+        self._applier = applier
         self._dead_letters = dead_letters
         self._settings = settings
 
@@ -146,7 +177,53 @@ class IdempotentConsumer:
         return result.deleted_count
 
     async def process(self, delivery: Delivery) -> Outcome:
-        """Parse, apply once, retry transient failures, and dead-letter what cannot be applied."""
+        """Apply one delivery (a batch of one)."""
+        return (await self.process_batch([delivery]))[0]
+
+    async def process_batch(self, deliveries: Sequence[Delivery]) -> list[Outcome]:
+        """Apply a batch in one transaction; on failure, apply its events one by one."""
+        outcomes: list[Outcome | None] = [None] * len(deliveries)
+        parsed: list[tuple[int, Event]] = []
+        seen: set[str] = set()
+        for index, delivery in enumerate(deliveries):
+            event = await self._parse(delivery)
+            if event is None:
+                outcomes[index] = Outcome.DEAD_LETTERED
+            elif str(event.event_id) in seen:
+                # The same event twice in one batch (a producer's retry): apply it once.
+                outcomes[index] = Outcome.DUPLICATE
+            else:
+                seen.add(str(event.event_id))
+                parsed.append((index, event))
+        if len(parsed) > 1:
+            try:
+                applied = await self._apply_once([e for _, e in parsed])
+            except Exception as exc:
+                # Something in the batch cannot be applied: find it by going one at a time.
+                log.warning(
+                    "batch failed, applying one by one",
+                    consumer=self.name,
+                    size=len(parsed),
+                    error_type=type(exc).__name__,
+                )
+            else:
+                for index, event in parsed:
+                    processed = str(event.event_id) in applied
+                    outcomes[index] = Outcome.PROCESSED if processed else Outcome.DUPLICATE
+                log.debug("batch processed", consumer=self.name, size=len(parsed))
+                return [o if o is not None else Outcome.DUPLICATE for o in outcomes]
+        for index, event in parsed:
+            with bound_contextvars(
+                correlation_id=event.correlation_id,
+                event_id=str(event.event_id),
+                event_type=event.event_type,
+                consumer=self.name,
+            ):
+                outcomes[index] = await self._apply_with_retries(event, deliveries[index])
+        return [o if o is not None else Outcome.DUPLICATE for o in outcomes]
+
+    async def _parse(self, delivery: Delivery) -> Event | None:
+        """Return the delivery's event, or dead-letter it at once if it is malformed."""
         try:
             if delivery.value is None:
                 raise ValueError("empty message")
@@ -164,23 +241,66 @@ class IdempotentConsumer:
                 error_type=type(exc).__name__,
             )
             await self._dead_letters.send(delivery, exc, attempts=1)
-            return Outcome.DEAD_LETTERED
-        with bound_contextvars(
-            correlation_id=event.correlation_id,
-            event_id=str(event.event_id),
-            event_type=event.event_type,
-            consumer=self.name,
-        ):
-            return await self._apply_with_retries(event, delivery)
+            return None
+        return event
+
+    async def _apply_batch(
+        self, events: Sequence[Event], session: Session, *, check_first: bool
+    ) -> set[str]:
+        """Apply the events not yet marked, with their markers; return the ids applied."""
+        fresh = list(events)
+        if check_first:
+            ids = [str(event.event_id) for event in events]
+            done = {
+                doc["event_id"]
+                async for doc in self._processed.find(
+                    {"consumer": self.name, "event_id": {"$in": ids}},
+                    projection={"event_id": True, "_id": False},
+                    session=session,
+                )
+            }
+            fresh = [event for event in events if str(event.event_id) not in done]
+        if not fresh:
+            return set()
+        now = utc_now()
+        # Without the check, an event applied before trips the unique index and the whole
+        # transaction aborts; the caller then runs it again with the check.
+        await self._processed.insert_many(
+            [
+                {
+                    "consumer": self.name,
+                    "event_id": str(event.event_id),
+                    "event_type": event.event_type,
+                    "processed_at": now,
+                }
+                for event in fresh
+            ],
+            session=session,
+        )
+        applier = self._applier(session)
+        for event in fresh:
+            await applier.apply(event)
+        await applier.flush()
+        return {str(event.event_id) for event in fresh}
+
+    async def _apply_once(self, events: Sequence[Event]) -> set[str]:
+        """Apply events in one transaction; re-deliveries are rare, so look for markers lazily."""
+        try:
+            return await in_transaction(
+                self._client, lambda s: self._apply_batch(events, s, check_first=False)
+            )
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            if not _duplicate_marker(exc):
+                raise
+        return await in_transaction(
+            self._client, lambda s: self._apply_batch(events, s, check_first=True)
+        )
 
     async def _apply_with_retries(self, event: Event, delivery: Delivery) -> Outcome:
         attempts = self._settings.max_attempts
         for attempt in range(1, attempts + 1):
             try:
-                await in_transaction(self._client, lambda s: self._apply(event, s))
-            except _AlreadyProcessedError:
-                log.info("duplicate event skipped")
-                return Outcome.DUPLICATE
+                applied = await self._apply_once([event])
             except Exception as exc:
                 if attempt == attempts:
                     log.error("event dead-lettered after retries", attempts=attempt)
@@ -189,24 +309,20 @@ class IdempotentConsumer:
                 log.warning("event handling failed", attempt=attempt, error_type=type(exc).__name__)
                 await asyncio.sleep(self._settings.retry_backoff_ms / 1000 * 2 ** (attempt - 1))
             else:
+                if not applied:
+                    log.info("duplicate event skipped")
+                    return Outcome.DUPLICATE
                 log.debug("event processed")
                 return Outcome.PROCESSED
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _apply(self, event: Event, session: Session) -> None:
-        try:
-            await self._processed.insert_one(
-                {
-                    "consumer": self.name,
-                    "event_id": str(event.event_id),
-                    "event_type": event.event_type,
-                    "processed_at": utc_now(),
-                },
-                session=session,
-            )
-        except DuplicateKeyError as exc:
-            raise _AlreadyProcessedError from exc
-        await self._handler(event, session)
+
+def _duplicate_marker(exc: DuplicateKeyError | BulkWriteError) -> bool:
+    """Return whether the write failed on the processed-marker unique index."""
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    errors = exc.details.get("writeErrors", [])
+    return bool(errors) and all(error.get("code") == DUPLICATE_KEY for error in errors)
 
 
 async def _raw_decoder(message: Any) -> Any:
@@ -220,28 +336,35 @@ def subscribe(
     topic_names: Sequence[str],
     kafka: KafkaSettings,
 ) -> None:
-    """Register a consumer-group subscriber that feeds the idempotent consumer."""
+    """Register a consumer-group batch subscriber that feeds the idempotent consumer."""
 
     # FastStream's subscriber decorator is not fully typed when given a custom decoder.
     @broker.subscriber(  # type: ignore[untyped-decorator]
         *topic_names,
         group_id=consumer.name,
-        # Anything the consumer could not dead-letter (Mongo or the DLT down) is re-delivered.
+        batch=True,
+        max_records=kafka.max_poll_records,
+        batch_timeout_ms=kafka.fetch_max_wait_ms,
+        # Anything the consumer could not dead-letter (Mongo or the DLT down) is re-delivered:
+        # a nack rewinds every partition of the batch to its first record.
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=_raw_decoder,
         **consumer_options(kafka),
     )
-    async def on_message(body: bytes, message: KafkaMessage) -> None:
-        record = message.raw_message
-        if isinstance(record, tuple):
-            raise TypeError("batch subscribers are not supported")
-        await consumer.process(
-            Delivery(
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key,
-                value=record.value,
-                headers=list(record.headers or ()),
-            )
+    async def on_batch(body: Any, message: KafkaMessage) -> None:
+        raw = message.raw_message
+        # A batch is a tuple of records from Kafka, a list from FastStream's test broker.
+        records = tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
+        await consumer.process_batch(
+            [
+                Delivery(
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                    value=record.value,
+                    headers=list(record.headers or ()),
+                )
+                for record in records
+            ]
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -32,6 +32,18 @@ class RecordPublisher(Protocol):
     async def send(
         self, topic: str, key: bytes, value: bytes, headers: Headers
     ) -> Awaitable[Any]: ...
+
+
+class TopicCheck(Protocol):
+    """Ensures topics before a batch and tells which vanished after it (TopicGuard)."""
+
+    async def ensure(self) -> list[str]: ...
+    async def missing(self, names: Iterable[str]) -> list[str]: ...
+    async def close(self) -> None: ...
+
+
+class TopicsLostError(RuntimeError):
+    """The broker lost topics while a batch was in flight: the batch must be sent again."""
 
 
 class Outbox:
@@ -84,17 +96,20 @@ class OutboxRelay:
         *,
         batch_size: int = 200,
         poll_interval: float = 0.5,
+        linger: float = 0.05,
         retention: timedelta = timedelta(days=30),
         max_backoff: float = 5.0,
-        prepare: Callable[[], Awaitable[None]] | None = None,
+        topic_check: TopicCheck | None = None,
     ) -> None:
         self._collection = collection
         self._publisher = publisher
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._linger = linger
+        self._last_cycle = 0.0
         self._retention = retention
         self._max_backoff = max_backoff
-        self._prepare = prepare
+        self._topic_check = topic_check
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -117,6 +132,8 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._topic_check is not None:
+            await self._topic_check.close()
 
     async def pending(self) -> int:
         """Return how many records wait to be published."""
@@ -124,20 +141,20 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.1
-        prepared = False
+        loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
+            # Under load every commit wakes the relay: a cycle at most every `linger` lets
+            # records gather into one read and one write. A lone request waits no longer.
+            since_last = loop.time() - self._last_cycle
+            if since_last < self._linger:
+                await asyncio.sleep(self._linger - since_last)
+            self._last_cycle = loop.time()
             try:
-                # A broker that restarted empty would auto-create topics with the wrong
-                # partition count on first produce, so topics are ensured before publishing.
-                if not prepared and self._prepare is not None:
-                    await self._prepare()
-                prepared = True
                 published = await self.drain()
                 backoff = 0.1
             except Exception as exc:
                 # Broker down or slow: keep the records, back off, and try again.
                 log.warning("outbox publish failed", error=type(exc).__name__, retry_in=backoff)
-                prepared = False
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
@@ -157,14 +174,21 @@ class OutboxRelay:
             batch = await self._collection.find(
                 {"sent_at": None}, sort=[("_id", ASCENDING)], limit=self._batch_size
             ).to_list()
-            if not batch:
+            if batch:
+                await self._publish_batch(batch)
+                total += len(batch)
+            # A short batch was all there was; a commit since then has set the wake-up.
+            if len(batch) < self._batch_size:
                 return total
-            await self._publish_batch(batch)
-            total += len(batch)
 
     async def _publish_batch(self, batch: Sequence[dict[str, Any]]) -> None:
-        # Records are enqueued in order, so per-key (per-partition) order is kept; the batch
-        # is marked sent only once every ack is in, so a failure re-sends (at least once).
+        if self._topic_check is not None:
+            # A broker that restarted empty would take records for topics it lacks, with the
+            # wrong partition count or none at all: topics are ensured before publishing.
+            await self._topic_check.ensure()
+        # Every record is enqueued before any ack is awaited, in order, so per-key (per
+        # partition) order is kept; the batch is marked sent in one write once every ack is
+        # in, so a failure re-sends (at least once).
         acks = [
             await self._publisher.send(
                 record["topic"],
@@ -179,6 +203,11 @@ class OutboxRelay:
             for record in batch
         ]
         await asyncio.gather(*acks)
+        if self._topic_check is not None:
+            lost = await self._topic_check.missing({record["topic"] for record in batch})
+            if lost:
+                # The broker restarted during the batch: its acks mean nothing, send it again.
+                raise TopicsLostError(f"topics lost during the batch: {', '.join(lost)}")
         now = utc_now()
         await self._collection.update_many(
             {"_id": {"$in": [record["_id"] for record in batch]}},

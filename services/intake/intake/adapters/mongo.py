@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from collections.abc import Collection as Many
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from intake.application.ports import CaseloadQuery
 from intake.domain.alerts import no_contact_cutoff, subtract_working_days
@@ -48,6 +49,18 @@ CASELOAD_PROJECTION = {
 }
 
 
+def beneficiary_document(beneficiary: Beneficiary) -> Document:
+    """Map a beneficiary to its document, with the contacts array one indexed lookup uses."""
+    doc = to_document(beneficiary, "beneficiary_id")
+    doc["contacts"] = contacts_of(beneficiary.email, beneficiary.phone)
+    return doc
+
+
+def contacts_of(email: str, phone: str | None) -> list[str]:
+    """Return the contact keys of a person: their email and, if given, their phone."""
+    return [email, phone] if phone else [email]
+
+
 def to_document(model: BaseModel, id_field: str) -> Document:
     """Map a domain model to a document keyed by its id."""
     doc = model.model_dump()
@@ -55,16 +68,23 @@ def to_document(model: BaseModel, id_field: str) -> Document:
     return doc
 
 
+#: Storage-only fields, not part of any domain model.
+STORAGE_FIELDS = frozenset({"_id", "contacts"})
+
+
 def from_document(model: type[M], doc: Document | None) -> M | None:
     """Map a document back to its domain model."""
     if doc is None:
         return None
-    return model.model_validate({k: v for k, v in doc.items() if k != "_id"})
+    return model.model_validate({k: v for k, v in doc.items() if k not in STORAGE_FIELDS})
 
 
 def models(model: type[M], docs: list[Document]) -> list[M]:
     """Map documents back to their domain models."""
-    return [model.model_validate({k: v for k, v in doc.items() if k != "_id"}) for doc in docs]
+    return [
+        model.model_validate({k: v for k, v in doc.items() if k not in STORAGE_FIELDS})
+        for doc in docs
+    ]
 
 
 class IntakeCollections:
@@ -83,7 +103,9 @@ class IntakeCollections:
         for collection in (self.beneficiaries, self.requests, self.cases):
             await collection.create_index("purge_at", expireAfterSeconds=0, name="retention")
         await self.beneficiaries.create_index("email")
-        await self.beneficiaries.create_index("phone", sparse=True)
+        # One multikey index answers "who holds this email or this phone" in one query.
+        await self.beneficiaries.create_index("contacts")
+        await self._backfill_contacts()
         await self.requests.create_index("beneficiary_id")
         await self.requests.create_index("case_id")
         await self.requests.create_index("review.case_id", sparse=True)
@@ -95,14 +117,107 @@ class IntakeCollections:
         await self.counsellors.create_index([("region", ASCENDING), ("site", ASCENDING)])
         await self.regions.create_index("sites.code")
 
+    async def _backfill_contacts(self) -> None:
+        """Give records written before the contacts array had one (a one-off on old data)."""
+        old = await self.beneficiaries.find(
+            {"contacts": {"$exists": False}}, projection={"email": True, "phone": True}
+        ).to_list()
+        if old:
+            await self.beneficiaries.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": doc["_id"]},
+                        {"$set": {"contacts": contacts_of(doc["email"], doc.get("phone"))}},
+                    )
+                    for doc in old
+                ]
+            )
+
+
+class ReferenceCache:
+    """Regions and counsellor rosters kept in memory for a few seconds.
+
+    Every request reads them; they change rarely. This process's own changes show at once;
+    another replica's within the time to live. Counsellors' loads in a roster are a hint for
+    ranking only: capacity is enforced by the conditional claim in the database.
+    """
+
+    def __init__(
+        self,
+        collections: IntakeCollections,
+        *,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._c = collections
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._regions: tuple[float, dict[str, Region]] | None = None
+        self._rosters: dict[str, tuple[float, dict[str, Counsellor]]] = {}
+        # Loading locks only stop a stampede of identical reads; no use case waits on them.
+        self._loading: dict[str, asyncio.Lock] = {}
+
+    def _fresh(self, loaded_at: float) -> bool:
+        return self._clock() - loaded_at < self._ttl
+
+    async def regions(self) -> dict[str, Region]:
+        """Return every region of the reference data."""
+        if self._regions is not None and self._fresh(self._regions[0]):
+            return self._regions[1]
+        async with self._loading.setdefault("regions", asyncio.Lock()):
+            if self._regions is None or not self._fresh(self._regions[0]):
+                docs = await self._c.regions.find({}).to_list()
+                self._regions = (self._clock(), {r.code: r for r in models(Region, docs)})
+            return self._regions[1]
+
+    async def roster(self, region: str) -> list[Counsellor]:
+        """Return the region's active counsellors, with loads as last seen."""
+        cached = self._rosters.get(region)
+        if cached is not None and self._fresh(cached[0]):
+            return list(cached[1].values())
+        async with self._loading.setdefault(f"roster:{region}", asyncio.Lock()):
+            cached = self._rosters.get(region)
+            if cached is None or not self._fresh(cached[0]):
+                docs = await self._c.counsellors.find({"region": region, "active": True}).to_list()
+                roster = {c.counsellor_id: c for c in models(Counsellor, docs)}
+                cached = (self._clock(), roster)
+                self._rosters[region] = cached
+            return list(cached[1].values())
+
+    def count(self, counsellor_id: str, delta: int) -> None:
+        """Move the load this process last saw for a counsellor."""
+        for _, roster in self._rosters.values():
+            seen = roster.get(counsellor_id)
+            if seen is not None:
+                roster[counsellor_id] = seen.model_copy(
+                    update={"open_cases": seen.open_cases + delta}
+                )
+
+    def forget_regions(self) -> None:
+        """Drop the regions, after this process changed one."""
+        self._regions = None
+
+    def forget_roster(self, region: str) -> None:
+        """Drop a region's roster, after this process changed one of its counsellors."""
+        self._rosters.pop(region, None)
+
 
 class MongoIntakeTransaction:
     """IntakeTransaction on one MongoDB session."""
 
-    def __init__(self, collections: IntakeCollections, session: Session) -> None:
+    def __init__(
+        self, collections: IntakeCollections, session: Session, reference: ReferenceCache
+    ) -> None:
         self._c = collections
         self._s = session
+        self._reference = reference
         self.events: list[Event] = []
+        #: Counsellors whose slot this attempt claimed, to give back if it does not commit.
+        self.claims: list[str] = []
+        #: What to refresh in the cache once the transaction committed.
+        self.changed_regions: set[str] = set()
+        self.changed_rosters: set[str] = set()
+        self.load_changes: list[tuple[str, int]] = []
 
     def emit(self, event: Event) -> None:
         """Queue an event for the outbox of this transaction."""
@@ -117,21 +232,20 @@ class MongoIntakeTransaction:
         self, email: str, phone: str | None
     ) -> list[Beneficiary]:
         """Return the people (never provisional records) holding the email or the phone."""
-        # One indexed query per field: the embedded server scans the collection for an $or.
+        # One indexed query on the contacts array; an $or of two fields makes the embedded
+        # server scan the collection.
         docs = await self._c.beneficiaries.find(
-            {"email": email, **NOT_PROVISIONAL}, session=self._s
-        ).to_list(20)
-        if phone:
-            seen = {doc["_id"] for doc in docs}
-            by_phone = await self._c.beneficiaries.find(
-                {"phone": phone, **NOT_PROVISIONAL}, session=self._s
-            ).to_list(20)
-            docs += [doc for doc in by_phone if doc["_id"] not in seen]
+            {"contacts": {"$in": contacts_of(email, phone)}, **NOT_PROVISIONAL}, session=self._s
+        ).to_list(40)
         return models(Beneficiary, docs)
+
+    async def add_beneficiary(self, beneficiary: Beneficiary) -> None:
+        """Insert a new beneficiary."""
+        await self._c.beneficiaries.insert_one(beneficiary_document(beneficiary), session=self._s)
 
     async def save_beneficiary(self, beneficiary: Beneficiary) -> None:
         """Insert or replace a beneficiary."""
-        doc = to_document(beneficiary, "beneficiary_id")
+        doc = beneficiary_document(beneficiary)
         await self._c.beneficiaries.replace_one(
             {"_id": doc["_id"]}, doc, upsert=True, session=self._s
         )
@@ -185,6 +299,10 @@ class MongoIntakeTransaction:
         ).to_list()
         return models(Case, docs)
 
+    async def add_request(self, request: CepRequest) -> None:
+        """Insert a new request."""
+        await self._c.requests.insert_one(to_document(request, "request_id"), session=self._s)
+
     async def save_request(self, request: CepRequest) -> None:
         """Insert or replace a request."""
         doc = to_document(request, "request_id")
@@ -202,6 +320,10 @@ class MongoIntakeTransaction:
         """Return a case by id."""
         return from_document(Case, await self._c.cases.find_one({"_id": case_id}, session=self._s))
 
+    async def add_case(self, case: Case) -> None:
+        """Insert a new case."""
+        await self._c.cases.insert_one(to_document(case, "case_id"), session=self._s)
+
     async def save_case(self, case: Case) -> None:
         """Insert or replace a case."""
         doc = to_document(case, "case_id")
@@ -213,20 +335,18 @@ class MongoIntakeTransaction:
 
     async def region(self, code: str) -> Region | None:
         """Return a region of the reference data."""
-        doc = await self._c.regions.find_one({"_id": code}, session=self._s)
-        return from_document(Region, doc)
+        return (await self._reference.regions()).get(code)
 
     async def site_in_other_region(self, region: str, site: str) -> bool:
         """Return whether another region has a site with this code."""
-        doc = await self._c.regions.find_one(
-            {"sites.code": site, "_id": {"$ne": region}}, projection={"_id": 1}, session=self._s
-        )
-        return doc is not None
+        regions = await self._reference.regions()
+        return any(r.site(site) is not None for c, r in regions.items() if c != region)
 
     async def save_region(self, region: Region) -> None:
         """Insert or replace a region."""
         doc = to_document(region, "code")
         await self._c.regions.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self._s)
+        self.changed_regions.add(region.code)
 
     async def counsellor(self, counsellor_id: str) -> Counsellor | None:
         """Return a counsellor by id."""
@@ -234,11 +354,43 @@ class MongoIntakeTransaction:
         return from_document(Counsellor, doc)
 
     async def counsellors_in_region(self, region: str) -> list[Counsellor]:
-        """Return the active counsellors of a region."""
-        docs = await self._c.counsellors.find(
-            {"region": region, "active": True}, session=self._s
-        ).to_list()
-        return models(Counsellor, docs)
+        """Return the active counsellors of a region; their loads may lag a few seconds."""
+        return await self._reference.roster(region)
+
+    async def claim_case_slot(self, ranked: Sequence[Counsellor]) -> Counsellor | None:
+        """Take a slot from the first counsellor still under capacity, outside the transaction.
+
+        Each claim is one atomic conditional update, so any number of replicas can claim at
+        once without going over capacity; inside the transaction, every request of a region
+        would conflict on the same few documents and retry. The unit of work gives the slot
+        back if the transaction does not commit.
+        """
+        for candidate in ranked:
+            claimed = await self._c.counsellors.update_one(
+                {
+                    "_id": candidate.counsellor_id,
+                    "active": True,
+                    "capacity": candidate.capacity,
+                    "open_cases": {"$lt": candidate.capacity},
+                },
+                {"$inc": {"open_cases": 1}},
+            )
+            if claimed.modified_count == 1:
+                self.claims.append(candidate.counsellor_id)
+                self._reference.count(candidate.counsellor_id, +1)
+                return candidate
+            # Lost: full, deactivated or resized since the roster was read; try the next one.
+            self._reference.forget_roster(candidate.region)
+        return None
+
+    async def release_claims(self) -> None:
+        """Give back the slots this attempt claimed: its transaction did not commit."""
+        for counsellor_id in self.claims:
+            await self._c.counsellors.update_one(
+                {"_id": counsellor_id}, {"$inc": {"open_cases": -1}}
+            )
+            self._reference.count(counsellor_id, -1)
+        self.claims.clear()
 
     async def save_counsellor(self, counsellor: Counsellor) -> None:
         """Insert or replace a counsellor."""
@@ -246,50 +398,67 @@ class MongoIntakeTransaction:
         await self._c.counsellors.replace_one(
             {"_id": doc["_id"]}, doc, upsert=True, session=self._s
         )
+        self.changed_rosters.add(counsellor.region)
 
     async def adjust_open_cases(self, counsellor_id: str, delta: int) -> None:
-        """Move a counsellor's open-case count; the write also serialises competing assigns."""
+        """Move a counsellor's open-case count within the transaction (closing, reassigning)."""
         await self._c.counsellors.update_one(
             {"_id": counsellor_id}, {"$inc": {"open_cases": delta}}, session=self._s
         )
+        self.load_changes.append((counsellor_id, delta))
+
+    def committed(self) -> None:
+        """Show this transaction's changes in the cache, now that they are durable."""
+        if self.changed_regions:
+            self._reference.forget_regions()
+        for region in self.changed_rosters:
+            self._reference.forget_roster(region)
+        for counsellor_id, delta in self.load_changes:
+            self._reference.count(counsellor_id, delta)
 
 
 class MongoUnitOfWork:
     """Runs intake work in a MongoDB transaction and stages its events in the outbox."""
 
     def __init__(
-        self, client: Client, collections: IntakeCollections, outbox: Outbox, relay: OutboxRelay
+        self,
+        client: Client,
+        collections: IntakeCollections,
+        outbox: Outbox,
+        relay: OutboxRelay,
+        reference: ReferenceCache,
     ) -> None:
         self._client = client
         self._collections = collections
         self._outbox = outbox
         self._relay = relay
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._reference = reference
 
-    async def run(
-        self,
-        work: Callable[[MongoIntakeTransaction], Awaitable[T]],
-        *,
-        serialize_on: str | None = None,
-    ) -> T:
+    def transaction(self, session: Session) -> MongoIntakeTransaction:
+        """Return the repositories on a session another component opened (a consumer's)."""
+        return MongoIntakeTransaction(self._collections, session, self._reference)
+
+    async def run(self, work: Callable[[MongoIntakeTransaction], Awaitable[T]]) -> T:
         """Run work atomically with its outbox records, then wake the relay."""
-        if serialize_on is None:
-            return await self._run(work)
-        # Assignments in one region all write the same counsellor counters: queueing them
-        # in-process avoids write-conflict retry storms; other replicas still retry safely.
-        lock = self._locks.setdefault(serialize_on, asyncio.Lock())
-        async with lock:
-            return await self._run(work)
-
-    async def _run(self, work: Callable[[MongoIntakeTransaction], Awaitable[T]]) -> T:
+        attempts: list[MongoIntakeTransaction] = []
 
         async def transaction(session: Session) -> T:
-            tx = MongoIntakeTransaction(self._collections, session)
+            tx = self.transaction(session)
+            attempts.append(tx)
             result = await work(tx)
             await self._outbox.stage(tx.events, session)
             return result
 
-        result = await in_transaction(self._client, transaction)
+        try:
+            result = await in_transaction(self._client, transaction)
+        except BaseException:
+            for tx in attempts:
+                await tx.release_claims()
+            raise
+        # Attempts retried after a write conflict never committed: their slots go back.
+        for tx in attempts[:-1]:
+            await tx.release_claims()
+        attempts[-1].committed()
         self._relay.notify()
         return result
 

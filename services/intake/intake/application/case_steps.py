@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from intake.application.errors import ForbiddenError, InvalidPlaceError, NotFoundError
 from intake.application.ports import IntakeTransaction
-from intake.domain.assignment import choose_counsellor
+from intake.domain.assignment import rank_counsellors
 from intake.domain.model import (
     Actor,
     Case,
@@ -26,11 +26,6 @@ from jalon_shared.places import place_problem
 def actor_of(principal: Principal) -> Actor:
     """Return how the caller appears in a case's history: a role, and staff by their id."""
     return Actor(principal.role.value, principal.sub if principal.is_staff else None)
-
-
-def assignment_lock(region: str | None) -> str | None:
-    """Return the key that queues assignments of one region in this process, if any."""
-    return f"assign:{region}" if region is not None else None
 
 
 async def check_place(tx: IntakeTransaction, region_code: str, site: str) -> None:
@@ -85,16 +80,22 @@ async def open_case(
     by: Actor,
     at: datetime,
     meta: EventMeta,
+    new_request: bool,
     causation_id: str | None = None,
 ) -> Case:
-    """Open a case for the request, assign it (site, capacity, skills, languages), announce it."""
-    counsellor = choose_counsellor(
+    """Open a case for the request, assign it (site, capacity, skills, languages), announce it.
+
+    The request is stored with its case: added when it is new, saved over when it waited.
+    """
+    ranked = rank_counsellors(
         await tx.counsellors_in_region(request.region),
         region=request.region,
         site=request.site,
         wanted_skills=[topic.value for topic in request.topics],
         wanted_languages=languages,
+        spread_key=str(request.request_id),
     )
+    counsellor = await tx.claim_case_slot(ranked)
     owner = counsellor.counsellor_id if counsellor is not None else None
     case = Case(
         case_id=uuid4(),
@@ -109,10 +110,11 @@ async def open_case(
         history=[HistoryEntry.of(CaseAction.OPENED, by, at, counsellor_id=owner)],
     )
     request.case_id = case.case_id
-    await tx.save_request(request)
-    await tx.save_case(case)
-    if owner is not None:
-        await tx.adjust_open_cases(owner, +1)
+    if new_request:
+        await tx.add_request(request)
+    else:
+        await tx.save_request(request)
+    await tx.add_case(case)
     envelope = meta.envelope()
     if causation_id is not None:
         envelope["causation_id"] = causation_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from intake.application.case_steps import actor_of, assignment_lock, load_for_change
+from intake.application.case_steps import actor_of, load_for_change
 from intake.application.errors import NotFoundError
 from intake.application.ports import Clock, IntakeTransaction, UnitOfWork
 from intake.domain.model import Case, DomainError
@@ -54,4 +54,4 @@ async def reassign_case(
         )
         return case
 
-    return await uow.run(work, serialize_on=assignment_lock(principal.region))
+    return await uow.run(work)

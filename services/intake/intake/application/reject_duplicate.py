@@ -6,7 +6,6 @@ from uuid import UUID
 
 from intake.application.case_steps import (
     actor_of,
-    assignment_lock,
     load_for_change,
     load_pending_duplicate,
     open_case,
@@ -46,6 +45,14 @@ async def reject_duplicate(
         case.duplicate_reviewed(same_person=False, by=actor, at=now)
         await tx.save_beneficiary(person)
         await tx.save_case(case)
-        await open_case(tx, request, languages=person.languages, by=actor, at=now, meta=meta)
+        await open_case(
+            tx,
+            request,
+            languages=person.languages,
+            by=actor,
+            at=now,
+            meta=meta,
+            new_request=False,
+        )
 
-    await uow.run(work, serialize_on=assignment_lock(principal.region))
+    await uow.run(work)

@@ -18,7 +18,6 @@ from uuid import UUID, uuid4
 
 from intake.application.case_steps import (
     actor_of,
-    assignment_lock,
     check_place,
     open_case,
     request_submitted,
@@ -106,15 +105,14 @@ async def submit_request(
         now = clock()
         own = await tx.beneficiary(own_id)
         if own is None:
-            own = Beneficiary.from_details(own_id, person, at=now)
-        else:
-            own.take_details(person)
-        await tx.save_beneficiary(own)
+            await tx.add_beneficiary(Beneficiary.from_details(own_id, person, at=now))
+        elif own.take_details(person):
+            await tx.save_beneficiary(own)
         request = new_request(command, own_id, now)
         case = await tx.open_case_of(own_id)
         if case is not None:
             request.case_id = case.case_id
-            await tx.save_request(request)
+            await tx.add_request(request)
             tx.emit(request_submitted(request, meta=meta, duplicate_of=case.request_id))
             return SubmitOutcome(
                 request.request_id,
@@ -133,7 +131,7 @@ async def submit_request(
         flagged_on = await case_to_review(tx, matches, person)
         if flagged_on is None:
             beneficiary = Beneficiary.from_details(uuid4(), person, at=now)
-            await tx.save_beneficiary(beneficiary)
+            await tx.add_beneficiary(beneficiary)
             request = new_request(command, beneficiary.beneficiary_id, now)
             submitted = request_submitted(request, meta=meta)
             tx.emit(submitted)
@@ -150,8 +148,8 @@ async def submit_request(
         review = DuplicateReview(case_id=case.case_id, matched_on=matched_on)
         request = new_request(command, provisional.beneficiary_id, now, review=review)
         case.flag_duplicate(matched_on, actor, now)
-        await tx.save_beneficiary(provisional)
-        await tx.save_request(request)
+        await tx.add_beneficiary(provisional)
+        await tx.add_request(request)
         await tx.save_case(case)
         tx.emit(request_submitted(request, meta=meta))
         return SubmitOutcome(
@@ -173,6 +171,7 @@ async def submit_request(
             by=by,
             at=at,
             meta=meta,
+            new_request=True,
             causation_id=causation_id,
         )
         return SubmitOutcome(
@@ -190,7 +189,7 @@ async def submit_request(
         work = staff_request
     else:
         raise ForbiddenError("only a beneficiary or staff submit requests")
-    return await uow.run(work, serialize_on=assignment_lock(command.region))
+    return await uow.run(work)
 
 
 async def case_to_review(

@@ -117,11 +117,15 @@ class Beneficiary(BaseModel):
         """Return the name staff see in lists."""
         return f"{self.first_name} {self.last_name}"
 
-    def take_details(self, details: PersonDetails) -> None:
-        """Keep the details the person typed last, and stop any purge clock: they are back."""
+    def take_details(self, details: PersonDetails) -> bool:
+        """Keep the details the person typed last, stop any purge clock; return if any changed."""
+        changed = self.purge_at is not None
         for name, value in details.model_dump().items():
-            setattr(self, name, value)
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+                changed = True
         self.purge_at = None
+        return changed
 
 
 class DuplicateReview(BaseModel):

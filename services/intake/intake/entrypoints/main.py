@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from intake.adapters.mongo import (
     IntakeCollections,
     MongoIntakeQueries,
-    MongoIntakeTransaction,
     MongoPurger,
     MongoUnitOfWork,
+    ReferenceCache,
 )
 from intake.application.purge_expired import purge_expired
 from intake.application.track_case_activity import track_case_activity
@@ -38,6 +38,8 @@ log = structlog.get_logger(__name__)
 
 #: TTL indexes purge on their own; the sweep also covers servers whose TTL monitor lags.
 RETENTION_SWEEP_SECONDS = 3600
+#: How long another replica's change to regions or counsellors may take to show here.
+REFERENCE_TTL_SECONDS = 5.0
 
 
 class IntakeSettings(ServiceSettings):
@@ -51,12 +53,13 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     """Wire intake's adapters, use cases and routes."""
     infra = Infrastructure.build(settings)
     collections = IntakeCollections(infra.database)
-    uow = MongoUnitOfWork(infra.client, collections, infra.outbox, infra.relay)
+    reference = ReferenceCache(collections, ttl_seconds=REFERENCE_TTL_SECONDS)
+    uow = MongoUnitOfWork(infra.client, collections, infra.outbox, infra.relay, reference)
     purger = MongoPurger(collections)
 
     async def on_activity(event: Event, session: Session) -> None:
         # Runs inside the consumer's transaction, next to its processed-event marker.
-        await track_case_activity(event, MongoIntakeTransaction(collections, session))
+        await track_case_activity(event, uow.transaction(session))
 
     infra.consume("intake.case-activity", [topics.APPOINTMENT, topics.DOCUMENT], on_activity)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 
 from jalon_shared.mongo import Collection, Database, Session
 from reporting.domain.activity import RegionCounts
@@ -43,11 +43,20 @@ class MongoReadModelFacts:
 
 
 class MongoReadModel:
-    """ReadModel writing through the consumer's session."""
+    """ReadModel buffering a batch's writes, flushed as one bulk write per collection."""
 
     def __init__(self, collections: ReportingCollections, session: Session) -> None:
         self._c = collections
         self._s = session
+        self._requests: list[UpdateOne] = []
+        self._cases: list[UpdateOne] = []
+
+    async def flush(self) -> None:
+        """Send the buffered writes, in order, inside the consumer's transaction."""
+        for collection, ops in ((self._c.requests, self._requests), (self._c.cases, self._cases)):
+            if ops:
+                await collection.bulk_write(ops, ordered=True, session=self._s)
+                ops.clear()
 
     async def record_request(
         self,
@@ -62,21 +71,22 @@ class MongoReadModel:
         at: datetime,
     ) -> None:
         """Upsert the facts of one request."""
-        await self._c.requests.update_one(
-            {"_id": request_id},
-            {
-                "$set": {
-                    "region": region,
-                    "site": site,
-                    "csp": csp,
-                    "service_level": service_level,
-                    "modalities": modalities,
-                    "duplicate": duplicate,
-                    "submitted_at": at,
-                }
-            },
-            upsert=True,
-            session=self._s,
+        self._requests.append(
+            UpdateOne(
+                {"_id": request_id},
+                {
+                    "$set": {
+                        "region": region,
+                        "site": site,
+                        "csp": csp,
+                        "service_level": service_level,
+                        "modalities": modalities,
+                        "duplicate": duplicate,
+                        "submitted_at": at,
+                    }
+                },
+                upsert=True,
+            )
         )
 
     async def record_case_opened(
@@ -91,46 +101,46 @@ class MongoReadModel:
         at: datetime,
     ) -> None:
         """Upsert the facts of one opened case."""
-        await self._c.cases.update_one(
-            {"_id": case_id},
-            {
-                "$set": {
-                    "region": region,
-                    "site": site,
-                    "csp": csp,
-                    "service_level": service_level,
-                    "assigned": assigned,
-                    "opened_at": at,
+        self._cases.append(
+            UpdateOne(
+                {"_id": case_id},
+                {
+                    "$set": {
+                        "region": region,
+                        "site": site,
+                        "csp": csp,
+                        "service_level": service_level,
+                        "assigned": assigned,
+                        "opened_at": at,
+                    },
+                    "$setOnInsert": {"status": "open"},
                 },
-                "$setOnInsert": {"status": "open"},
-            },
-            upsert=True,
-            session=self._s,
+                upsert=True,
+            )
         )
 
     async def record_case_closed(
         self, case_id: UUID, *, reason: str, path_days: int, at: datetime
     ) -> None:
         """Mark a case closed with its path duration."""
-        await self._c.cases.update_one(
-            {"_id": case_id},
-            {
-                "$set": {
-                    "status": "closed",
-                    "close_reason": reason,
-                    "path_days": path_days,
-                    "closed_at": at,
-                }
-            },
-            upsert=True,
-            session=self._s,
+        self._cases.append(
+            UpdateOne(
+                {"_id": case_id},
+                {
+                    "$set": {
+                        "status": "closed",
+                        "close_reason": reason,
+                        "path_days": path_days,
+                        "closed_at": at,
+                    }
+                },
+                upsert=True,
+            )
         )
 
     async def record_level_changed(self, case_id: UUID, *, service_level: str) -> None:
         """Move a case to its new service level."""
-        await self._c.cases.update_one(
-            {"_id": case_id}, {"$set": {"service_level": service_level}}, session=self._s
-        )
+        self._cases.append(UpdateOne({"_id": case_id}, {"$set": {"service_level": service_level}}))
 
 
 class MongoActivityQueries:

@@ -10,7 +10,9 @@ from reporting.domain.activity import RegionCounts
 
 
 class ReadModel(Protocol):
-    """Writes to the read model, inside the consumer's transaction."""
+    """Writes to the read model, inside the consumer's transaction, sent on flush."""
+
+    async def flush(self) -> None: ...
 
     async def record_request(
         self,

@@ -1,4 +1,4 @@
-"""Use case: fold an intake event into the reporting read model."""
+"""Use case: fold a batch of intake events into the reporting read model."""
 
 from __future__ import annotations
 
@@ -49,3 +49,18 @@ async def project_intake_event(event: Event, read_model: ReadModel) -> None:
             )
         case _:
             return
+
+
+class IntakeProjection:
+    """Folds one batch of intake events into the read model, written once at the end."""
+
+    def __init__(self, read_model: ReadModel) -> None:
+        self._read_model = read_model
+
+    async def apply(self, event: Event) -> None:
+        """Fold one event in."""
+        await project_intake_event(event, self._read_model)
+
+    async def flush(self) -> None:
+        """Write the batch."""
+        await self._read_model.flush()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jalon_shared.events import topics
-from jalon_shared.events.envelope import Event
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import DEV_PORTS, ServiceSettings
@@ -15,7 +14,7 @@ from reporting.adapters.mongo import (
     MongoReadModelFacts,
     ReportingCollections,
 )
-from reporting.application.project_intake_event import project_intake_event
+from reporting.application.project_intake_event import IntakeProjection
 from reporting.entrypoints.http import build_router
 
 
@@ -31,13 +30,13 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     infra = Infrastructure.build(settings)
     collections = ReportingCollections(infra.database)
 
-    async def on_intake_event(event: Event, session: Session) -> None:
-        await project_intake_event(event, MongoReadModel(collections, session))
+    def intake_projection(session: Session) -> IntakeProjection:
+        return IntakeProjection(MongoReadModel(collections, session))
 
-    consumer = infra.consume(
+    consumer = infra.consume_batches(
         "reporting.intake-activity",
         [topics.INTAKE_REQUEST, topics.INTAKE_CASE],
-        on_intake_event,
+        intake_projection,
     )
     return create_service_app(
         infra,
