@@ -80,6 +80,7 @@ class Infrastructure:
             batch_size=settings.outbox.batch_size,
             poll_interval=settings.outbox.poll_interval_ms / 1000,
             linger=settings.outbox.linger_ms / 1000,
+            busy_batch=settings.outbox.busy_batch,
             retention=timedelta(days=settings.outbox.retention_days),
             topic_check=(
                 TopicGuard(settings.kafka, topics.PARTITIONS)

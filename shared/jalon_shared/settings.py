@@ -76,8 +76,10 @@ class OutboxSettings(BaseModel):
     """Outbox relay tuning and the retention of published records."""
 
     poll_interval_ms: int = Field(default=500, ge=10)
-    #: Shortest time between two relay cycles under load, so records gather into batches.
-    linger_ms: int = Field(default=50, ge=0)
+    #: Shortest time between two relay cycles under load (the last batch held at least
+    #: `busy_batch` records), so records gather into batches; idle, nothing waits.
+    linger_ms: int = Field(default=100, ge=0)
+    busy_batch: int = Field(default=8, ge=1)
     batch_size: int = Field(default=200, ge=1)
     retention_days: int = Field(default=30, ge=1)
 

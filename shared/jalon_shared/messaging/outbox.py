@@ -96,7 +96,8 @@ class OutboxRelay:
         *,
         batch_size: int = 200,
         poll_interval: float = 0.5,
-        linger: float = 0.05,
+        linger: float = 0.1,
+        busy_batch: int = 8,
         retention: timedelta = timedelta(days=30),
         max_backoff: float = 5.0,
         topic_check: TopicCheck | None = None,
@@ -106,7 +107,9 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._linger = linger
+        self._busy_batch = busy_batch
         self._last_cycle = 0.0
+        self._last_published = 0
         self._retention = retention
         self._max_backoff = max_backoff
         self._topic_check = topic_check
@@ -143,14 +146,16 @@ class OutboxRelay:
         backoff = 0.1
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
-            # Under load every commit wakes the relay: a cycle at most every `linger` lets
-            # records gather into one read and one write. A lone request waits no longer.
+            # Under load every commit wakes the relay: while batches come out big, a cycle at
+            # most every `linger` lets records gather into one read and one write. When they
+            # come out small, nobody is queueing, and a lone request is published at once.
             since_last = loop.time() - self._last_cycle
-            if since_last < self._linger:
+            if self._last_published >= self._busy_batch and since_last < self._linger:
                 await asyncio.sleep(self._linger - since_last)
             self._last_cycle = loop.time()
             try:
                 published = await self.drain()
+                self._last_published = published
                 backoff = 0.1
             except Exception as exc:
                 # Broker down or slow: keep the records, back off, and try again.

@@ -466,8 +466,9 @@ class MongoUnitOfWork:
 class MongoIntakeQueries:
     """IntakeQueries on intake's collections, outside transactions."""
 
-    def __init__(self, collections: IntakeCollections) -> None:
+    def __init__(self, collections: IntakeCollections, reference: ReferenceCache) -> None:
         self._c = collections
+        self._reference = reference
 
     async def caseload(self, counsellor_id: str, query: CaseloadQuery, now: datetime) -> list[Case]:
         """Return one page of a counsellor's cases matching the filters."""
@@ -556,11 +557,11 @@ class MongoIntakeQueries:
 
     async def regions(self, codes: Many[str] | None = None) -> dict[str, Region]:
         """Return the regions with the codes, or every region when codes is None."""
-        if codes is not None and not codes:
-            return {}
-        query: dict[str, Any] = {} if codes is None else {"_id": {"$in": list(codes)}}
-        docs = await self._c.regions.find(query).to_list()
-        return {region.code: region for region in models(Region, docs)}
+        # Reference data from the cache: every caseload page and case view names its sites.
+        regions = await self._reference.regions()
+        if codes is None:
+            return dict(regions)
+        return {code: regions[code] for code in codes if code in regions}
 
     async def unassigned_cases(self, region: str, limit: int) -> list[Case]:
         """Return a region's open cases with no counsellor, oldest first."""

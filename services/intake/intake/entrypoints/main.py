@@ -83,7 +83,9 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         description="CEP requests, triage, cases and caseload assignment.",
         routers=[
             build_router(
-                IntakeDeps(uow=uow, queries=MongoIntakeQueries(collections), clock=utc_now)
+                IntakeDeps(
+                    uow=uow, queries=MongoIntakeQueries(collections, reference), clock=utc_now
+                )
             )
         ],
         verifier=verifier_from(settings),
