@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -97,6 +98,22 @@ async def test_a_second_request_joins_the_beneficiarys_own_case(
     assert view["request"]["need"] == "Je préfère la VAE."
     assert view["possible_duplicates"] == []
     assert await stored(intake, region) == (2, 1)
+
+
+async def test_a_double_submitted_first_request_opens_one_case(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = await new_region(intake, keys)
+    await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 10)
+    me = keys.headers(str(uuid.uuid4()), Role.BENEFICIARY)
+    # A double click: two first requests of one new person race for the same record.
+    answers = await asyncio.gather(*(post(intake, me, region=region) for _ in range(4)))
+    assert [code for code, _ in answers] == [201] * 4
+    assert len({body["case_id"] for _, body in answers}) == 1
+    assert await stored(intake, region) == (4, 1)
+    counsellor = await intake.db["counsellors"].find_one({"_id": f"a-{region}"})
+    assert counsellor is not None
+    assert counsellor["open_cases"] == 1
 
 
 async def phone_intake_for_an_existing_person(
