@@ -189,6 +189,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     verifier: TokenVerifier,
     on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
     """Build the service's ASGI app, whose lifespan starts and stops the infrastructure."""
@@ -205,6 +206,8 @@ def create_service_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for hook in on_shutdown:
+                await hook()
             await infra.stop()
 
     app = FastAPI(title=title, description=description, version=API_VERSION, lifespan=lifespan)

@@ -43,7 +43,13 @@ class FakeStore:
         self.regions: dict[str, Region] = {BRETAGNE.code: BRETAGNE, NORMANDIE.code: NORMANDIE}
         self.published: list[Event] = []
 
-    async def run(self, work: Callable[[IntakeTransaction], Awaitable[T]]) -> T:
+    async def run(
+        self,
+        work: Callable[[IntakeTransaction], Awaitable[T]],
+        *,
+        conflict_keys: Collection[str] = (),
+        contacts: Collection[str] = (),
+    ) -> T:
         """Run work on copies and keep its writes and events only if it succeeds."""
         tx = FakeTransaction(self)
         result = await work(tx)

@@ -67,7 +67,14 @@ class Outbox:
 
     async def stage(self, events: Iterable[Event], session: Session) -> int:
         """Write events to the outbox inside the caller's transaction."""
-        docs = [
+        docs = self.records(events)
+        if docs:
+            await self._collection.insert_many(docs, session=session, ordered=True)
+        return len(docs)
+
+    def records(self, events: Iterable[Event]) -> list[dict[str, Any]]:
+        """Return the outbox records of events, for a caller that writes many at once."""
+        return [
             {
                 "_id": ObjectId(),
                 "event_id": str(event.event_id),
@@ -81,9 +88,6 @@ class Outbox:
             }
             for event in events
         ]
-        if docs:
-            await self._collection.insert_many(docs, session=session, ordered=True)
-        return len(docs)
 
 
 class OutboxRelay:

@@ -119,6 +119,18 @@ class IntakeQueries(Protocol):
 class UnitOfWork(Protocol):
     """Runs work in one atomic transaction and publishes its events through the outbox."""
 
-    async def run(self, work: Callable[[IntakeTransaction], Awaitable[T]]) -> T:
-        """Run work atomically, with its events."""
+    async def run(
+        self,
+        work: Callable[[IntakeTransaction], Awaitable[T]],
+        *,
+        conflict_keys: Collection[str] = (),
+        contacts: Collection[str] = (),
+    ) -> T:
+        """Run work atomically, with its events.
+
+        Work given conflict keys only adds and saves records, and may share one transaction
+        (a group commit) with other such work whose keys differ; it never reads what those
+        others write. A failure of one work in a group does not undo the others. The contacts
+        it will look up may be fetched for the whole group at once.
+        """
         ...

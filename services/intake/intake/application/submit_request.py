@@ -189,7 +189,13 @@ async def submit_request(
         work = staff_request
     else:
         raise ForbiddenError("only a beneficiary or staff submit requests")
-    return await uow.run(work)
+    # Requests of other people share a group commit; those naming the same person, email or
+    # phone never do, so no request misses what another wrote in the same transaction.
+    contacts = {person.email, *([person.phone] if person.phone else [])}
+    keys = {f"contact:{contact}" for contact in contacts}
+    if principal.role is Role.BENEFICIARY:
+        keys.add(f"person:{principal.sub}")
+    return await uow.run(work, conflict_keys=keys, contacts=contacts)
 
 
 async def case_to_review(

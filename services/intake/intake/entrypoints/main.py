@@ -90,6 +90,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         ],
         verifier=verifier_from(settings),
         on_startup=[collections.ensure_indexes],
+        on_shutdown=[uow.close],
         background=[sweep_retention],
     )
 
