@@ -487,8 +487,8 @@ class MongoUnitOfWork:
         relay: OutboxRelay,
         reference: ReferenceCache,
         *,
-        max_batch: int = 16,
-        committers: int = 2,
+        max_batch: int = 32,
+        committers: int = 1,
     ) -> None:
         self._client = client
         self._collections = collections
