@@ -78,7 +78,7 @@ class OutboxSettings(BaseModel):
     poll_interval_ms: int = Field(default=500, ge=10)
     #: Shortest time between two relay cycles under load (the last batch held at least
     #: `busy_batch` records), so records gather into batches; idle, nothing waits.
-    linger_ms: int = Field(default=100, ge=0)
+    linger_ms: int = Field(default=30, ge=0)
     busy_batch: int = Field(default=8, ge=1)
     batch_size: int = Field(default=200, ge=1)
     retention_days: int = Field(default=30, ge=1)

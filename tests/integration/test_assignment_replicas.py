@@ -131,3 +131,38 @@ async def test_a_claim_is_given_back_when_its_transaction_fails(mongo_client: Cl
     assert taken is not None
     assert taken.counsellor_id == "c-1"
     assert await uow.run(claim) is None
+
+
+async def test_a_group_that_counted_on_stale_loads_claims_again_and_never_overfills(
+    private_kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
+) -> None:
+    database = f"t_stale_{uuid.uuid4().hex[:8]}"
+    settings = service_settings(
+        "intake", kafka=private_kafka.bootstrap, mongo_uri=mongo.uri, keys=keys, database=database
+    )
+    manager = keys.headers("m-replicas", Role.MANAGER, region=REGION)
+    async with running(build_intake(settings)) as app:
+        await register_region(app, keys, REGION)
+        response = await app.put(
+            "/counsellors/c-only",
+            json={"display_name": "Only", "region": REGION, "site": "rennes", "capacity": 10},
+            headers=manager,
+        )
+        assert response.status_code in (200, 201), response.text
+        first = await app.post("/requests", json=intake_payload(region=REGION), headers=manager)
+        assert first.json()["counsellor_assigned"] is True
+        # Another replica fills the counsellor to one place short: this one's cache still
+        # says one case, so its next group counts on nine free places.
+        db = mongo_client[database]
+        await db["counsellors"].update_one({"_id": "c-only"}, {"$set": {"open_cases": 9}})
+        answers = await asyncio.gather(
+            *(
+                app.post("/requests", json=intake_payload(region=REGION), headers=manager)
+                for _ in range(5)
+            )
+        )
+    assert [a.status_code for a in answers] == [201] * 5
+    assert sum(a.json()["counsellor_assigned"] for a in answers) == 1
+    stored = await db["counsellors"].find_one({"_id": "c-only"})
+    assert stored is not None
+    assert stored["open_cases"] == 10

@@ -116,6 +116,36 @@ async def test_a_double_submitted_first_request_opens_one_case(
     assert counsellor["open_cases"] == 1
 
 
+async def test_a_refused_request_in_a_group_commit_leaves_the_others_stored(
+    intake: RunningService, keys: Keys
+) -> None:
+    region = await new_region(intake, keys)
+    await add_counsellor(intake, keys, region, f"a-{region}", "rennes", 100)
+    taken = f"taken.{uuid.uuid4().hex[:8]}@example.org"
+    code, _ = await post(
+        intake, keys.headers(str(uuid.uuid4()), Role.BENEFICIARY), region=region, email=taken
+    )
+    assert code == 201
+    # Twelve people at once, one of whom types an email that belongs to someone else: they
+    # share group commits, and the refusal must cost only its own request.
+    people = [keys.headers(str(uuid.uuid4()), Role.BENEFICIARY) for _ in range(12)]
+    emails = [f"p{i}.{uuid.uuid4().hex[:6]}@example.org" for i in range(12)]
+    emails[5] = taken
+    answers = await asyncio.gather(
+        *(
+            post(intake, me, region=region, email=email)
+            for me, email in zip(people, emails, strict=True)
+        )
+    )
+    codes = [code for code, _ in answers]
+    assert codes[5] == 409
+    assert codes[:5] + codes[6:] == [201] * 11
+    assert await stored(intake, region) == (12, 12)
+    counsellor = await intake.db["counsellors"].find_one({"_id": f"a-{region}"})
+    assert counsellor is not None
+    assert counsellor["open_cases"] == 12
+
+
 async def phone_intake_for_an_existing_person(
     intake: RunningService, keys: Keys
 ) -> tuple[str, str, dict[str, Any], dict[str, str]]:

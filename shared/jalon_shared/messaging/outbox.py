@@ -100,7 +100,7 @@ class OutboxRelay:
         *,
         batch_size: int = 200,
         poll_interval: float = 0.5,
-        linger: float = 0.1,
+        linger: float = 0.03,
         busy_batch: int = 8,
         retention: timedelta = timedelta(days=30),
         max_backoff: float = 5.0,

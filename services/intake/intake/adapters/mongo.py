@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from collections.abc import Collection as Many
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -72,6 +72,9 @@ def to_document(model: BaseModel, id_field: str) -> Document:
     doc["_id"] = doc[id_field]
     return doc
 
+
+#: Times a group re-runs after another replica took the slots it counted on.
+CLAIM_ATTEMPTS = 3
 
 #: Storage-only fields, not part of any domain model.
 STORAGE_FIELDS = frozenset({"_id", "contacts"})
@@ -207,6 +210,18 @@ class ReferenceCache:
         self._rosters.pop(region, None)
 
 
+class ClaimLostError(Exception):
+    """A group's slots could not all be taken: another replica filled a counsellor first."""
+
+
+@dataclass
+class ClaimLedger:
+    """The slots a group's works took on paper, taken in the database once for the group."""
+
+    taken: Counter[str] = field(default_factory=Counter)
+    profiles: dict[str, Counsellor] = field(default_factory=dict)
+
+
 class MongoIntakeTransaction:
     """IntakeTransaction on one MongoDB session."""
 
@@ -225,6 +240,9 @@ class MongoIntakeTransaction:
         self.buffered = buffered
         #: The people holding any contact of the group, read once at the transaction's start.
         self.known_contacts: tuple[frozenset[str], list[Document]] | None = None
+        #: In a group commit, slots are taken on paper here and in the database by the group.
+        self.ledger: ClaimLedger | None = None
+        self.on_paper: list[str] = []
         self.writes: dict[str, list[InsertOne[Document] | ReplaceOne[Document]]] = {}
         self.events: list[Event] = []
         #: Counsellors whose slot this attempt claimed, to give back if it does not commit.
@@ -406,6 +424,8 @@ class MongoIntakeTransaction:
         would conflict on the same few documents and retry. The unit of work gives the slot
         back if the transaction does not commit.
         """
+        if self.ledger is not None:
+            return self._claim_on_paper(ranked, self.ledger)
         for candidate in ranked:
             claimed = await self._c.counsellors.update_one(
                 {
@@ -423,6 +443,25 @@ class MongoIntakeTransaction:
             # Lost: full, deactivated or resized since the roster was read; try the next one.
             self._reference.forget_roster(candidate.region)
         return None
+
+    def _claim_on_paper(
+        self, ranked: Sequence[Counsellor], ledger: ClaimLedger
+    ) -> Counsellor | None:
+        """Take a slot in the group's ledger, from the loads last seen; the group claims them."""
+        for candidate in ranked:
+            taken = ledger.taken[candidate.counsellor_id]
+            if candidate.open_cases + taken < candidate.capacity:
+                ledger.taken[candidate.counsellor_id] += 1
+                ledger.profiles[candidate.counsellor_id] = candidate
+                self.on_paper.append(candidate.counsellor_id)
+                return candidate
+        return None
+
+    def drop_paper_claims(self) -> None:
+        """Take this work's slots out of the group's ledger: the work failed."""
+        if self.ledger is not None:
+            self.ledger.taken.subtract(self.on_paper)
+        self.on_paper.clear()
 
     async def release_claims(self) -> None:
         """Give back the slots this attempt claimed: its transaction did not commit."""
@@ -609,28 +648,42 @@ class MongoUnitOfWork:
             queued.done.set_exception(exc)
 
     async def _commit(self, batch: list[_Queued]) -> None:
+        for attempt in range(1, CLAIM_ATTEMPTS + 1):
+            try:
+                await self._commit_once(batch)
+                return
+            except ClaimLostError:
+                # Another replica filled a counsellor: the roster is read again and the group
+                # re-runs; after a few losses its works run alone, claiming one by one.
+                log.info("group claim lost, retrying", attempt=attempt)
+        raise ClaimLostError("the group's slots kept being taken by others")
+
+    async def _commit_once(self, batch: list[_Queued]) -> None:
         attempts: list[list[tuple[_Queued, MongoIntakeTransaction, Any, Exception | None]]] = []
 
         async def transaction(session: Session) -> None:
             outcomes: list[tuple[_Queued, MongoIntakeTransaction, Any, Exception | None]] = []
             attempts.append(outcomes)
             known = await self._known_contacts(batch, session)
+            ledger = ClaimLedger()
             for queued in batch:
                 tx = MongoIntakeTransaction(
                     self._collections, session, self._reference, buffered=True
                 )
                 tx.known_contacts = known
+                tx.ledger = ledger
                 try:
                     outcomes.append((queued, tx, await queued.work(tx), None))
                 except PyMongoError:
                     # The transaction itself failed: the whole batch is retried or run alone.
-                    await tx.release_claims()
                     raise
                 except Exception as exc:
                     # This work's records were only buffered: dropping them undoes it alone.
-                    await tx.release_claims()
+                    tx.drop_paper_claims()
                     outcomes.append((queued, tx, None, exc))
-            await self._flush([tx for _, tx, _, error in outcomes if error is None], session)
+            done = [tx for _, tx, _, error in outcomes if error is None]
+            await self._claim(ledger, done)
+            await self._flush(done, session)
 
         try:
             await in_transaction(self._client, transaction)
@@ -649,6 +702,37 @@ class MongoUnitOfWork:
             else:
                 queued.done.set_exception(error)
         self._relay.notify()
+
+    async def _claim(self, ledger: ClaimLedger, done: list[MongoIntakeTransaction]) -> None:
+        """Take the group's slots: one atomic conditional update per counsellor, all or none."""
+        claimed: list[tuple[str, int]] = []
+        for counsellor_id, count in ledger.taken.items():
+            if count <= 0:
+                continue
+            profile = ledger.profiles[counsellor_id]
+            result = await self._collections.counsellors.update_one(
+                {
+                    "_id": counsellor_id,
+                    "active": True,
+                    "capacity": profile.capacity,
+                    "open_cases": {"$lte": profile.capacity - count},
+                },
+                {"$inc": {"open_cases": count}},
+            )
+            if result.modified_count != 1:
+                for taken_id, taken_count in claimed:
+                    await self._collections.counsellors.update_one(
+                        {"_id": taken_id}, {"$inc": {"open_cases": -taken_count}}
+                    )
+                    self._reference.count(taken_id, -taken_count)
+                self._reference.forget_roster(profile.region)
+                raise ClaimLostError(counsellor_id)
+            claimed.append((counsellor_id, count))
+            self._reference.count(counsellor_id, +count)
+        # Each work now holds its slots as if it had claimed them alone, for the release logic.
+        for tx in done:
+            tx.claims.extend(tx.on_paper)
+            tx.on_paper.clear()
 
     async def _known_contacts(
         self, batch: list[_Queued], session: Session
