@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -166,3 +166,35 @@ async def test_a_group_that_counted_on_stale_loads_claims_again_and_never_overfi
     stored = await db["counsellors"].find_one({"_id": "c-only"})
     assert stored is not None
     assert stored["open_cases"] == 10
+
+
+async def test_a_caller_that_stops_waiting_does_not_make_its_group_run_twice(
+    mongo_client: Client,
+) -> None:
+    db = mongo_client[f"t_group_{uuid.uuid4().hex[:8]}"]
+    collections = IntakeCollections(db)
+    await collections.ensure_indexes()
+    outbox = Outbox(db)
+    relay = OutboxRelay(outbox.collection, publisher=None)  # type: ignore[arg-type]
+    uow = MongoUnitOfWork(
+        mongo_client, collections, outbox, relay, ReferenceCache(collections, ttl_seconds=60)
+    )
+    runs: list[int] = []
+
+    def work(i: int) -> Callable[[IntakeTransaction], Awaitable[int]]:
+        async def add(tx: IntakeTransaction) -> int:
+            runs.append(i)
+            await asyncio.sleep(0.01)
+            return i
+
+        return add
+
+    calls = [asyncio.create_task(uow.run(work(i), conflict_keys={f"k{i}"})) for i in range(4)]
+    await asyncio.sleep(0)
+    calls[1].cancel()
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    await uow.close()
+    assert [results[0], results[2], results[3]] == [0, 2, 3]
+    assert isinstance(results[1], asyncio.CancelledError)
+    # Each work ran once: answering a caller who left must not look like a failed group.
+    assert sorted(runs) == [0, 1, 2, 3]

@@ -499,6 +499,19 @@ class MongoIntakeTransaction:
             self._reference.count(counsellor_id, delta)
 
 
+def settle(
+    future: asyncio.Future[Any], *, result: Any = None, error: Exception | None = None
+) -> None:
+    """Answer a waiting caller, unless it stopped waiting (a closed connection)."""
+    # Raising here, after the commit, would make the group look failed and run it again.
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
 @dataclass
 class _Queued:
     """One group-committable work waiting for its batch, and where its caller waits."""
@@ -643,9 +656,11 @@ class MongoUnitOfWork:
 
     async def _answer_alone(self, queued: _Queued) -> None:
         try:
-            queued.done.set_result(await self._run_alone(queued.work))
+            result = await self._run_alone(queued.work)
         except Exception as exc:
-            queued.done.set_exception(exc)
+            settle(queued.done, error=exc)
+        else:
+            settle(queued.done, result=result)
 
     async def _commit(self, batch: list[_Queued]) -> None:
         for attempt in range(1, CLAIM_ATTEMPTS + 1):
@@ -698,9 +713,7 @@ class MongoUnitOfWork:
         for queued, tx, result, error in attempts[-1]:
             if error is None:
                 tx.committed()
-                queued.done.set_result(result)
-            else:
-                queued.done.set_exception(error)
+            settle(queued.done, result=result, error=error)
         self._relay.notify()
 
     async def _claim(self, ledger: ClaimLedger, done: list[MongoIntakeTransaction]) -> None:
