@@ -499,6 +499,16 @@ class MongoIntakeTransaction:
             self._reference.count(counsellor_id, delta)
 
 
+async def release_quietly(attempts: Sequence[MongoIntakeTransaction]) -> None:
+    """Give back the slots of attempts that never committed, after the one that did."""
+    for tx in attempts:
+        try:
+            await tx.release_claims()
+        except PyMongoError:
+            # The work is committed; a slot not given back only holds a case back.
+            log.warning("slot release failed after commit", claims=len(tx.claims))
+
+
 def settle(
     future: asyncio.Future[Any], *, result: Any = None, error: Exception | None = None
 ) -> None:
@@ -608,8 +618,7 @@ class MongoUnitOfWork:
                 await tx.release_claims()
             raise
         # Attempts retried after a write conflict never committed: their slots go back.
-        for tx in attempts[:-1]:
-            await tx.release_claims()
+        await release_quietly(attempts[:-1])
         attempts[-1].committed()
         self._relay.notify()
         return result
@@ -707,9 +716,8 @@ class MongoUnitOfWork:
                 for _, tx, _, _ in outcomes:
                     await tx.release_claims()
             raise
-        for outcomes in attempts[:-1]:
-            for _, tx, _, _ in outcomes:
-                await tx.release_claims()
+        # Committed: nothing below may raise, or the group would look failed and run again.
+        await release_quietly([tx for outcomes in attempts[:-1] for _, tx, _, _ in outcomes])
         for queued, tx, result, error in attempts[-1]:
             if error is None:
                 tx.committed()
