@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -17,8 +18,8 @@ from jalon_shared.access import Role
 from jalon_shared.events import topics
 from jalon_shared.events.vocabulary import CaseStatus
 from jalon_shared.messaging.broker import ensure_topics
-from jalon_shared.messaging.outbox import Outbox, OutboxRelay
-from jalon_shared.mongo import Client
+from jalon_shared.messaging.outbox import Headers, Outbox, OutboxRelay
+from jalon_shared.mongo import Client, Database
 from jalon_shared.settings import KafkaSettings
 from tests.support import Keys, intake_payload, register_region, running, service_settings
 
@@ -39,6 +40,24 @@ async def private_kafka() -> AsyncIterator[EmbeddedKafka]:
     await ensure_topics(KafkaSettings(bootstrap_servers=kafka.bootstrap), topics.PARTITIONS)
     yield kafka
     kafka.stop()
+
+
+class UnusedPublisher:
+    """The relay of these tests never starts, so nothing is ever sent."""
+
+    async def send(self, topic: str, key: bytes, value: bytes, headers: Headers) -> Awaitable[Any]:
+        raise AssertionError("nothing is published in this test")
+
+
+async def unit_of_work(client: Client, db: Database) -> MongoUnitOfWork:
+    """Return intake's unit of work on a database of its own, its relay left stopped."""
+    collections = IntakeCollections(db)
+    await collections.ensure_indexes()
+    outbox = Outbox(db)
+    relay = OutboxRelay(outbox.collection, UnusedPublisher())
+    return MongoUnitOfWork(
+        client, collections, outbox, relay, ReferenceCache(collections, ttl_seconds=60)
+    )
 
 
 async def test_two_replicas_assign_200_concurrent_requests_without_overfilling(
@@ -92,8 +111,7 @@ async def test_two_replicas_assign_200_concurrent_requests_without_overfilling(
 
 async def test_a_claim_is_given_back_when_its_transaction_fails(mongo_client: Client) -> None:
     db = mongo_client[f"t_claims_{uuid.uuid4().hex[:8]}"]
-    collections = IntakeCollections(db)
-    await collections.ensure_indexes()
+    uow = await unit_of_work(mongo_client, db)
     await db["counsellors"].insert_one(
         {
             "_id": "c-1",
@@ -104,11 +122,6 @@ async def test_a_claim_is_given_back_when_its_transaction_fails(mongo_client: Cl
             "active": True,
             "open_cases": 0,
         }
-    )
-    outbox = Outbox(db)
-    relay = OutboxRelay(outbox.collection, publisher=None)  # type: ignore[arg-type]
-    uow = MongoUnitOfWork(
-        mongo_client, collections, outbox, relay, ReferenceCache(collections, ttl_seconds=60)
     )
 
     async def claim_then_fail(tx: IntakeTransaction) -> None:
@@ -172,13 +185,7 @@ async def test_a_caller_that_stops_waiting_does_not_make_its_group_run_twice(
     mongo_client: Client,
 ) -> None:
     db = mongo_client[f"t_group_{uuid.uuid4().hex[:8]}"]
-    collections = IntakeCollections(db)
-    await collections.ensure_indexes()
-    outbox = Outbox(db)
-    relay = OutboxRelay(outbox.collection, publisher=None)  # type: ignore[arg-type]
-    uow = MongoUnitOfWork(
-        mongo_client, collections, outbox, relay, ReferenceCache(collections, ttl_seconds=60)
-    )
+    uow = await unit_of_work(mongo_client, db)
     runs: list[int] = []
 
     def work(i: int) -> Callable[[IntakeTransaction], Awaitable[int]]:

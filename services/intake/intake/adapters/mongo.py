@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from collections.abc import Collection as Many
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -124,6 +124,35 @@ class IntakeCollections:
             )
         await self.counsellors.create_index([("region", ASCENDING), ("site", ASCENDING)])
         await self.regions.create_index("sites.code")
+
+    async def people_holding(
+        self, contacts: Iterable[str], session: Session, limit: int | None = None
+    ) -> list[Document]:
+        """Return the people (never provisional records) holding any of the contacts."""
+        # One indexed query on the contacts array; an $or of two fields makes the embedded
+        # server scan the collection.
+        return await self.beneficiaries.find(
+            {"contacts": {"$in": sorted(set(contacts))}, **NOT_PROVISIONAL}, session=session
+        ).to_list(limit)
+
+    async def take_slots(self, counsellor: Counsellor, count: int) -> bool:
+        """Take slots from a counsellor in one atomic conditional update, if they all fit."""
+        # Outside any transaction: inside one, every request of a region would write the same
+        # few documents and abort each other.
+        taken = await self.counsellors.update_one(
+            {
+                "_id": counsellor.counsellor_id,
+                "active": True,
+                "capacity": counsellor.capacity,
+                "open_cases": {"$lte": counsellor.capacity - count},
+            },
+            {"$inc": {"open_cases": count}},
+        )
+        return taken.modified_count == 1
+
+    async def give_back_slots(self, counsellor_id: str, count: int) -> None:
+        """Give back slots taken for work that did not commit."""
+        await self.counsellors.update_one({"_id": counsellor_id}, {"$inc": {"open_cases": -count}})
 
     async def _backfill_contacts(self) -> None:
         """Give records written before the contacts array had one (a one-off on old data)."""
@@ -285,16 +314,12 @@ class MongoIntakeTransaction:
         self, email: str, phone: str | None
     ) -> list[Beneficiary]:
         """Return the people (never provisional records) holding the email or the phone."""
-        wanted = contacts_of(email, phone)
-        if self.known_contacts is not None and set(wanted) <= self.known_contacts[0]:
+        wanted = set(contacts_of(email, phone))
+        if self.known_contacts is not None and wanted <= self.known_contacts[0]:
             # Read in the same snapshot for the whole group: the same answer, one query fewer.
-            docs = [doc for doc in self.known_contacts[1] if set(doc["contacts"]) & set(wanted)]
-            return models(Beneficiary, docs)
-        # One indexed query on the contacts array; an $or of two fields makes the embedded
-        # server scan the collection.
-        docs = await self._c.beneficiaries.find(
-            {"contacts": {"$in": contacts_of(email, phone)}, **NOT_PROVISIONAL}, session=self._s
-        ).to_list(40)
+            docs = [doc for doc in self.known_contacts[1] if wanted & set(doc["contacts"])]
+        else:
+            docs = await self._c.people_holding(wanted, self._s, limit=40)
         return models(Beneficiary, docs)
 
     async def add_beneficiary(self, beneficiary: Beneficiary) -> None:
@@ -427,16 +452,7 @@ class MongoIntakeTransaction:
         if self.ledger is not None:
             return self._claim_on_paper(ranked, self.ledger)
         for candidate in ranked:
-            claimed = await self._c.counsellors.update_one(
-                {
-                    "_id": candidate.counsellor_id,
-                    "active": True,
-                    "capacity": candidate.capacity,
-                    "open_cases": {"$lt": candidate.capacity},
-                },
-                {"$inc": {"open_cases": 1}},
-            )
-            if claimed.modified_count == 1:
+            if await self._c.take_slots(candidate, 1):
                 self.claims.append(candidate.counsellor_id)
                 self._reference.count(candidate.counsellor_id, +1)
                 return candidate
@@ -466,9 +482,7 @@ class MongoIntakeTransaction:
     async def release_claims(self) -> None:
         """Give back the slots this attempt claimed: its transaction did not commit."""
         for counsellor_id in self.claims:
-            await self._c.counsellors.update_one(
-                {"_id": counsellor_id}, {"$inc": {"open_cases": -1}}
-            )
+            await self._c.give_back_slots(counsellor_id, 1)
             self._reference.count(counsellor_id, -1)
         self.claims.clear()
 
@@ -639,13 +653,9 @@ class MongoUnitOfWork:
 
     async def _commit_batches(self) -> None:
         while True:
-            if not self._queue:
-                self._queued.clear()
-                await self._queued.wait()
-                continue
             batch = self._take_batch()
             if not batch:
-                # Everything queued waits on a key another committer holds.
+                # Nothing queued, or everything queued waits on a key another batch holds.
                 self._queued.clear()
                 await self._queued.wait()
                 continue
@@ -731,20 +741,9 @@ class MongoUnitOfWork:
             if count <= 0:
                 continue
             profile = ledger.profiles[counsellor_id]
-            result = await self._collections.counsellors.update_one(
-                {
-                    "_id": counsellor_id,
-                    "active": True,
-                    "capacity": profile.capacity,
-                    "open_cases": {"$lte": profile.capacity - count},
-                },
-                {"$inc": {"open_cases": count}},
-            )
-            if result.modified_count != 1:
+            if not await self._collections.take_slots(profile, count):
                 for taken_id, taken_count in claimed:
-                    await self._collections.counsellors.update_one(
-                        {"_id": taken_id}, {"$inc": {"open_cases": -taken_count}}
-                    )
+                    await self._collections.give_back_slots(taken_id, taken_count)
                     self._reference.count(taken_id, -taken_count)
                 self._reference.forget_roster(profile.region)
                 raise ClaimLostError(counsellor_id)
@@ -762,10 +761,7 @@ class MongoUnitOfWork:
         wanted = frozenset().union(*(queued.contacts for queued in batch))
         if not wanted:
             return None
-        docs = await self._collections.beneficiaries.find(
-            {"contacts": {"$in": sorted(wanted)}, **NOT_PROVISIONAL}, session=session
-        ).to_list()
-        return wanted, docs
+        return wanted, await self._collections.people_holding(wanted, session)
 
     async def _flush(self, done: list[MongoIntakeTransaction], session: Session) -> None:
         """Write the batch's records: one bulk write per collection, one outbox insert."""
