@@ -90,6 +90,31 @@ async def test_routes_refuse_anonymous_callers(
     assert (await reporting.http.get("/regions/bretagne/activity", headers=bad)).status_code == 401
 
 
+async def test_command_counts_are_for_operators_and_count_a_request(
+    intake: RunningService, keys: Keys
+) -> None:
+    route = "/admin/mongo-commands"
+    assert (await intake.http.get(route)).status_code == 401
+    forged = {"Authorization": "Bearer not-a-token"}
+    assert (await intake.http.get(route, headers=forged)).status_code == 401
+    for role, region in (
+        (Role.MANAGER, "bretagne"),
+        (Role.COUNSELLOR, "bretagne"),
+        (Role.BENEFICIARY, None),
+    ):
+        staff = keys.headers("someone", role, region=region)
+        assert (await intake.http.get(route, headers=staff)).status_code == 403
+    operator = keys.headers("ops", Role.SERVICE)
+    before = (await intake.http.get(route, headers=operator)).json()
+    beneficiary = keys.headers(str(uuid.uuid4()), Role.BENEFICIARY)
+    response = await intake.http.post("/requests", json=intake_payload(), headers=beneficiary)
+    assert response.status_code == 201
+    after = (await intake.http.get(route, headers=operator)).json()
+    assert after["total"] == sum(after["by_command"].values())
+    assert after["total"] > before["total"]
+    assert after["by_command"]["insert cases"] > before["by_command"].get("insert cases", 0)
+
+
 async def test_health_and_asyncapi(intake: RunningService, reporting: RunningService) -> None:
     for service in (intake, reporting):
         assert (await service.http.get("/healthz")).status_code == 200
