@@ -36,12 +36,16 @@ class Keys:
 
     private_pem: str
     public_pem: str
+    #: The services' own pair, for service-to-service tokens.
+    service_private_pem: str
+    service_public_pem: str
 
     @classmethod
     def generate(cls) -> Keys:
-        """Generate a fresh pair."""
+        """Generate fresh pairs."""
         private, public = generate_key_pair()
-        return cls(private, public)
+        service_private, service_public = generate_key_pair()
+        return cls(private, public, service_private, service_public)
 
     def issuer(self) -> TokenIssuer:
         """Return an issuer signing with the private key."""
@@ -71,7 +75,13 @@ def service_settings(
         mongo=MongoSettings(
             uri=mongo_uri, database=database or f"t_{service}_{uuid.uuid4().hex[:8]}"
         ),
-        auth=AuthSettings(public_key_pem=keys.public_pem, issuer=ISSUER, audience=AUDIENCE),
+        auth=AuthSettings(
+            public_key_pem=keys.public_pem,
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            service_public_key_pem=keys.service_public_pem,
+            service_private_key_pem=keys.service_private_pem,
+        ),
         outbox=OutboxSettings(poll_interval_ms=100),
         consumer=ConsumerSettings(max_attempts=3, retry_backoff_ms=20),
     )

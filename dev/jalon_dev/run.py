@@ -69,10 +69,10 @@ SERVICES = [Service(name, port) for name, port in DEV_PORTS.items() if name != "
 ]
 
 
-def dev_keys() -> tuple[Path, Path]:
-    """Return the dev JWT key files, generating them on first run (never committed)."""
+def dev_keys(stem: str = "jwt") -> tuple[Path, Path]:
+    """Return a dev JWT key pair's files, generating them on first run (never committed)."""
     keys = DATA / "keys"
-    private, public = keys / "jwt_private.pem", keys / "jwt_public.pem"
+    private, public = keys / f"{stem}_private.pem", keys / f"{stem}_public.pem"
     if not private.exists():
         keys.mkdir(parents=True, exist_ok=True)
         private_pem, public_pem = generate_key_pair()
@@ -103,6 +103,13 @@ def service_env(
         "JALON_AUTH__PUBLIC_KEY_FILE": str(public_key),
         "JALON_OUTBOX__POLL_INTERVAL_MS": "200",
     }
+    if service.module != "web":
+        # The services' own pair: every service admits service tokens, and signs its own.
+        service_private, service_public = dev_keys("service")
+        env |= {
+            "JALON_AUTH__SERVICE_PUBLIC_KEY_FILE": str(service_public),
+            "JALON_AUTH__SERVICE_PRIVATE_KEY_FILE": str(service_private),
+        }
     if service.module == "web":
         env |= {
             "JALON_WEB__PRIVATE_KEY_FILE": str(private_key),

@@ -15,6 +15,9 @@ from jalon_shared.access import Principal, Role
 from jalon_shared.events.envelope import utc_now
 
 ALGORITHM = "ES256"
+#: Who signs service-to-service tokens: each calling service with the services' key, never the
+#: web front's key, and a token from this issuer is admitted only with the service role.
+SERVICE_ISSUER = "jalon-services"
 
 
 class AuthError(Exception):
@@ -22,12 +25,23 @@ class AuthError(Exception):
 
 
 class TokenVerifier:
-    """Verifies tokens signed by the web front."""
+    """Verifies tokens signed by the web front, and service tokens when a services key is set."""
 
     def __init__(
-        self, public_key_pem: str, *, issuer: str, audience: str, leeway_seconds: int = 10
+        self,
+        public_key_pem: str,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int = 10,
+        service_public_key_pem: str | None = None,
     ) -> None:
         self._key = serialization.load_pem_public_key(public_key_pem.encode())
+        self._service_key = (
+            serialization.load_pem_public_key(service_public_key_pem.encode())
+            if service_public_key_pem
+            else None
+        )
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
@@ -35,18 +49,24 @@ class TokenVerifier:
     def verify(self, token: str) -> Principal:
         """Return the principal of a valid token or raise AuthError."""
         try:
+            # The unverified issuer only picks which key must verify the signature.
+            claimed = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            from_services = claimed == SERVICE_ISSUER and self._service_key is not None
             claims = jwt.decode(
                 token,
-                self._key,  # type: ignore[arg-type]
+                self._service_key if from_services else self._key,  # type: ignore[arg-type]
                 algorithms=[ALGORITHM],
-                issuer=self._issuer,
+                issuer=SERVICE_ISSUER if from_services else self._issuer,
                 audience=self._audience,
                 leeway=self._leeway,
                 options={"require": ["sub", "exp", "iss", "aud"]},
             )
-            return Principal.model_validate(claims)
+            principal = Principal.model_validate(claims)
         except (jwt.PyJWTError, ValidationError) as exc:
             raise AuthError(type(exc).__name__) from exc
+        if from_services and principal.role is not Role.SERVICE:
+            raise AuthError("ServiceKeyRoleError")
+        return principal
 
 
 class TokenIssuer:
@@ -80,6 +100,24 @@ class TokenIssuer:
             "exp": int((now + ttl).timestamp()),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)  # type: ignore[arg-type]
+
+
+class ServiceTokens:
+    """Mints this service's short-lived tokens for calls to other services, reusing each a while."""
+
+    def __init__(self, private_key_pem: str, *, service: str, audience: str) -> None:
+        self._issuer = TokenIssuer(private_key_pem, issuer=SERVICE_ISSUER, audience=audience)
+        self._service = service
+        self._token = ""
+        self._renew_at = utc_now()
+
+    def token(self) -> str:
+        """Return a valid service token, minting a new one a minute before the last expires."""
+        now = utc_now()
+        if not self._token or now >= self._renew_at:
+            self._token = self._issuer.mint(self._service, Role.SERVICE, ttl=timedelta(minutes=5))
+            self._renew_at = now + timedelta(minutes=4)
+        return self._token
 
 
 def generate_key_pair() -> tuple[str, str]:

@@ -240,6 +240,7 @@ def verifier_from(settings: ServiceSettings) -> TokenVerifier:
         issuer=settings.auth.issuer,
         audience=settings.auth.audience,
         leeway_seconds=settings.auth.leeway_seconds,
+        service_public_key_pem=settings.auth.service_public_key(),
     )
 
 

@@ -60,6 +60,31 @@ class AuthSettings(BaseModel):
     issuer: str = TOKEN_ISSUER
     audience: str = TOKEN_AUDIENCE
     leeway_seconds: int = 10
+    #: The services' key pair: the public half admits service-to-service tokens, the private
+    #: half (set only where a service calls another) signs them.
+    service_public_key_file: Path | None = None
+    service_public_key_pem: str | None = None
+    service_private_key_file: Path | None = None
+    service_private_key_pem: str | None = None
+
+    def service_public_key(self) -> str | None:
+        """Return the services' PEM public key, or None when no service token is admitted."""
+        if self.service_public_key_pem:
+            return self.service_public_key_pem
+        if self.service_public_key_file is None:
+            return None
+        return self.service_public_key_file.read_text(encoding="utf-8")
+
+    def service_private_key(self) -> str:
+        """Return the services' PEM private key, for a service that calls another."""
+        if self.service_private_key_pem:
+            return self.service_private_key_pem
+        if self.service_private_key_file is None:
+            raise ValueError(
+                "JALON_AUTH__SERVICE_PRIVATE_KEY_FILE or JALON_AUTH__SERVICE_PRIVATE_KEY_PEM is "
+                "required"
+            )
+        return self.service_private_key_file.read_text(encoding="utf-8")
 
     def public_key(self) -> str:
         """Return the PEM public key from the inline value or the file."""

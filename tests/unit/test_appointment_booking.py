@@ -16,7 +16,7 @@ from appointment.domain.booking import (
     Status,
     cells,
 )
-from jalon_shared.events.vocabulary import Modality
+from jalon_shared.events.vocabulary import AbsentParty, ConsentAnswer, Modality
 
 START = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 POLICY = Policy(self_service_window=timedelta(hours=24))
@@ -87,13 +87,62 @@ def test_only_a_booked_appointment_changes_and_it_is_settled_after_it_starts() -
     assert reason(refused) == "not_an_outcome"
 
 
-def test_requalification_changes_modality_and_sequence_once() -> None:
+def test_a_requalification_waits_for_consent_and_applies_only_when_accepted() -> None:
     booked = appointment()
-    remote = booked.requalified(Modality.VIDEO, "remote")
-    assert (remote.modality, remote.place, remote.sequence) == (Modality.VIDEO, "remote", 1)
+    asked_at = START - timedelta(days=2)
+    proposed = booked.requalification_requested(Modality.VIDEO, by=Party.MANAGER, now=asked_at)
+    assert (proposed.modality, proposed.sequence) == (Modality.FACE_TO_FACE, 0)
     with pytest.raises(BookingError) as refused:
-        remote.requalified(Modality.VIDEO, "remote")
-    assert reason(refused) == "same_modality"
+        proposed.requalification_requested(Modality.VIDEO, by=Party.MANAGER, now=asked_at)
+    assert reason(refused) == "already_requested"
+    answered_at = asked_at + timedelta(hours=1)
+    accepted, record = proposed.consent_given(
+        ConsentAnswer.ACCEPTED, now=answered_at, modality=Modality.PHONE
+    )
+    assert (accepted.modality, accepted.place, accepted.sequence) == (Modality.PHONE, "remote", 1)
+    assert (record.previous_modality, record.proposed_modality) == (
+        Modality.FACE_TO_FACE,
+        Modality.PHONE,
+    )
+    assert record.applied
+    assert record.answered_at == answered_at
+    assert accepted.pending_change is None
+    assert accepted.consents == (record,)
+    with pytest.raises(BookingError) as refused:
+        accepted.consent_given(ConsentAnswer.ACCEPTED, now=answered_at)
+    assert reason(refused) == "no_pending_change"
+    kept, record = proposed.consent_given(ConsentAnswer.REFUSED_KEPT, now=answered_at)
+    assert (kept.modality, kept.status, kept.sequence) == (Modality.FACE_TO_FACE, Status.BOOKED, 0)
+    assert not record.applied
+    dropped, _ = proposed.consent_given(ConsentAnswer.REFUSED_CANCELLED, now=answered_at)
+    assert (dropped.status, dropped.reason) == (Status.CANCELLED, "requalification_refused")
+
+
+def test_a_requalification_goes_to_phone_or_video_only_and_only_ahead() -> None:
+    booked = appointment()
+    before = START - timedelta(days=1)
+    for modality, code in (
+        (Modality.ASYNCHRONOUS, "not_remote"),
+        (Modality.FACE_TO_FACE, "not_remote"),
+    ):
+        with pytest.raises(BookingError) as refused:
+            booked.requalification_requested(modality, by=Party.COUNSELLOR, now=before)
+        assert reason(refused) == code
+    with pytest.raises(BookingError) as refused:
+        booked.requalification_requested(Modality.VIDEO, by=Party.BENEFICIARY, now=before)
+    assert reason(refused) == "staff_only"
+    with pytest.raises(BookingError) as refused:
+        booked.requalification_requested(Modality.VIDEO, by=Party.COUNSELLOR, now=START)
+    assert reason(refused) == "in_the_past"
+
+
+def test_a_no_show_names_who_was_absent() -> None:
+    after = START + timedelta(hours=2)
+    with pytest.raises(BookingError) as refused:
+        appointment().settled(Status.NO_SHOW, now=after)
+    assert reason(refused) == "absent_required"
+    missed = appointment().settled(Status.NO_SHOW, now=after, absent=AbsentParty.COUNSELLOR)
+    assert (missed.status, missed.absent) == (Status.NO_SHOW, AbsentParty.COUNSELLOR)
 
 
 def test_an_end_before_the_start_is_refused() -> None:

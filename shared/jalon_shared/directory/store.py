@@ -150,6 +150,7 @@ class Directory:
                     "counsellor_id": event.counsellor_id,
                     "region": event.region,
                     "site": event.site,
+                    "opened_at": event.occurred_at,
                 },
                 "$setOnInsert": {"status": "open"},
             },

@@ -40,6 +40,32 @@ class Modality(StrEnum):
     ASYNCHRONOUS = "asynchronous"
 
 
+class AppointmentKind(StrEnum):
+    """What an appointment is for, which sets its length."""
+
+    FIRST_MEETING = "first_meeting"
+    FOLLOW_UP = "follow_up"
+
+
+class AbsentParty(StrEnum):
+    """Who was missing when an appointment did not take place."""
+
+    BENEFICIARY = "beneficiary"
+    COUNSELLOR = "counsellor"
+
+
+class ConsentAnswer(StrEnum):
+    """A beneficiary's answer to a change of modality they were asked about."""
+
+    ACCEPTED = "accepted"
+    #: Refused, and the appointment stays as it was.
+    REFUSED_KEPT = "refused_kept"
+    #: Refused, and the beneficiary chose to cancel the appointment.
+    REFUSED_CANCELLED = "refused_cancelled"
+    #: Recorded by the counsellor from a phone call, with its time.
+    ACCEPTED_BY_PHONE = "accepted_by_phone"
+
+
 class NeedTopic(StrEnum):
     """Topics a beneficiary can tick when describing their need."""
 

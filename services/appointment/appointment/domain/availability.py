@@ -14,15 +14,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# Re-exported: the kind is part of the event vocabulary, and the rules here give it a length.
+from jalon_shared.events.vocabulary import AppointmentKind as AppointmentKind
+
 #: A plan window or an extra slot that is not at a site.
 REMOTE = "remote"
-
-
-class AppointmentKind(StrEnum):
-    """What an appointment is for, which sets its length."""
-
-    FIRST_MEETING = "first_meeting"
-    FOLLOW_UP = "follow_up"
 
 
 class ExceptionKind(StrEnum):
