@@ -24,6 +24,7 @@ from jalon_shared.events.appointment import (
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentHeld,
+    AppointmentNoShow,
     AppointmentRescheduled,
 )
 from jalon_shared.events.document import DocumentSigned, DocumentSubmittedForSignature
@@ -35,6 +36,7 @@ from jalon_shared.events.intake import (
     RegionRegistered,
 )
 from jalon_shared.events.vocabulary import (
+    AbsentParty,
     CaseStatus,
     CloseReason,
     Csp,
@@ -223,7 +225,7 @@ async def test_activity_events_in_any_order_give_the_same_caseload_line() -> Non
         Counsellor(counsellor_id="a", region=REGION, site="rennes", capacity=5)
     )
     case_id = case.case_id
-    kept, dropped, document = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    kept, dropped, missed, document = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     events: list[Event] = [
         AppointmentBooked(
             case_id=case_id,
@@ -262,6 +264,26 @@ async def test_activity_events_in_any_order_give_the_same_caseload_line() -> Non
             producer="appointment",
             occurred_at=NOW + timedelta(hours=2),
             appointment_id=dropped,
+        ),
+        AppointmentBooked(
+            case_id=case_id,
+            correlation_id="t",
+            producer="appointment",
+            occurred_at=NOW,
+            appointment_id=missed,
+            beneficiary_id=case.beneficiary_id,
+            counsellor_id="a",
+            starts_at=NOW + timedelta(days=2),
+            modality=Modality.VIDEO,
+        ),
+        AppointmentNoShow(
+            case_id=case_id,
+            correlation_id="t",
+            producer="appointment",
+            occurred_at=NOW + timedelta(days=2, hours=1),
+            appointment_id=missed,
+            modality=Modality.VIDEO,
+            absent=AbsentParty.BENEFICIARY,
         ),
         AppointmentHeld(
             case_id=case_id,

@@ -9,6 +9,7 @@ from jalon_shared.events.appointment import (
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentHeld,
+    AppointmentNoShow,
     AppointmentRescheduled,
 )
 from jalon_shared.events.document import (
@@ -36,7 +37,8 @@ async def track_case_activity(event: Event, tx: IntakeTransaction) -> bool:
             case.appointment_booked(
                 str(event.appointment_id), event.starts_at, as_of=event.occurred_at
             )
-        case AppointmentCancelled():
+        case AppointmentCancelled() | AppointmentNoShow():
+            # A missed appointment is no contact, and no longer the next one.
             case.appointment_ended(str(event.appointment_id), held_at=None)
         case AppointmentHeld():
             case.appointment_ended(str(event.appointment_id), held_at=event.occurred_at)
