@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["bench.slice", "bench.caseload"]
+BENCHMARKS = ["bench.slice", "bench.caseload", "bench.appointment"]
 #: One line per run: the figures that do not depend on the machine's noise are tracked here.
 HISTORY = Path(__file__).with_name("history.jsonl")
 TRACKED = (
@@ -20,6 +20,8 @@ TRACKED = (
     "ratio_slice_to_raw_rate",
     "loaded_end_to_end_p99_ms",
     "first_page_50_commands_per_call",
+    "free_slot_search_90d_p95_ms",
+    "booking_p99_ms",
 )
 
 

@@ -12,12 +12,22 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from appointment.adapters.mongo import (
+    AppointmentCollections,
+    MongoAppointmentQueries,
+    MongoCaseDirectory,
+    MongoUnitOfWork,
+)
+from appointment.application.advance_site_closure import advance_site_closure
+from appointment.application.close_site import CloseSite, close_site
 from appointment.entrypoints.main import build_app as build_appointment
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
-from jalon_shared.access import Role
+from jalon_shared.access import Principal, Role
+from jalon_shared.events.vocabulary import Modality
+from jalon_shared.messaging.outbox import Outbox, OutboxRelay
 from jalon_shared.mongo import Client, Database
 from tests.integration.conftest import RunningService, run_service
-from tests.support import Keys, eventually
+from tests.support import Keys, eventually, running
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -124,6 +134,26 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 def days_ahead(n: int) -> date:
     """Return the Paris date n days from now."""
     return (datetime.now(PARIS) + timedelta(days=n)).date()
+
+
+class _NoRelay(OutboxRelay):
+    """A relay that is never started: the service's own relay publishes what is staged."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__(outbox.collection, publisher=None)  # type: ignore[arg-type]
+
+
+def service_parts(
+    service: RunningService,
+) -> tuple[MongoUnitOfWork, MongoAppointmentQueries, MongoCaseDirectory]:
+    """Return the service's storage adapters over its database, for driving a use case."""
+    from tests.integration.conftest import create_client  # noqa: PLC0415 - test-only wiring
+
+    client = create_client(service.settings.mongo)
+    collections = AppointmentCollections(client[service.settings.database_name()])
+    outbox = Outbox(client[service.settings.database_name()])
+    uow = MongoUnitOfWork(client, collections, outbox, _NoRelay(outbox), lambda: datetime.now(UTC))
+    return uow, MongoAppointmentQueries(collections), MongoCaseDirectory(collections)
 
 
 async def world(appointment: RunningService, keys: Keys) -> World:
@@ -501,3 +531,73 @@ async def test_events_reach_kafka_and_intake_consumers_see_them(
         return record is not None and record["sent_at"] is not None
 
     await eventually(sent)
+
+
+async def test_a_site_closure_over_thirty_appointments_survives_a_restart_without_loss_or_double(
+    kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
+) -> None:
+    async with run_service(
+        "appointment", build_appointment, kafka, mongo, keys, mongo_client
+    ) as first:
+        w = await world(first, keys)
+        booked: list[str] = []
+        for offset in range(8):
+            for hour in (8, 9, 10, 11):
+                if len(booked) == 30:
+                    break
+                answer = await w.book(local(days_ahead(3 + offset), hour), modality="face_to_face")
+                assert answer.status_code == 201, answer.text
+                booked.append(answer.json()["appointment_id"])
+        settings = first.settings
+        uow, queries, cases = service_parts(first)
+        manager = Principal(sub="m-1", role=Role.MANAGER, region="bretagne")
+        closure = await close_site(
+            uow,
+            queries,
+            cases,
+            manager,
+            CloseSite(
+                "rennes",
+                datetime.now(UTC),
+                datetime.now(UTC) + timedelta(days=30),
+                Modality.VIDEO,
+            ),
+            now=datetime.now(UTC),
+        )
+        assert closure.total == 30
+        # The first batch commits, then the process stops before the next one.
+        partial = await advance_site_closure(uow, closure.closure_id, now=datetime.now(UTC))
+        assert (partial.processed, partial.status.value) == (20, "running")
+    # A new process on the same database resumes the closure at start.
+    async with running(build_appointment(settings)) as http:
+        manager_headers = keys.headers("m-1", Role.MANAGER, region="bretagne")
+
+        async def done() -> dict[str, Any] | None:
+            answer = await http.get(f"/site-closures/{closure.closure_id}", headers=manager_headers)
+            body: dict[str, Any] = answer.json()
+            return body if body["status"] == "done" else None
+
+        final = await eventually(done)
+        assert (final["processed"], final["total"]) == (30, 30)
+        foreign = await http.get(
+            f"/site-closures/{closure.closure_id}",
+            headers=keys.headers("m-2", Role.MANAGER, region="normandie"),
+        )
+        assert foreign.status_code == 404
+    db = mongo_client[settings.database_name()]
+    pending = await db["appointments"].count_documents(
+        {"pending_change.closure_id": closure.closure_id}
+    )
+    assert pending == 30
+    requests = await db["notifications"].count_documents(
+        {"template": "consent_requested", "appointment_id": {"$in": [uuid.UUID(b) for b in booked]}}
+    )
+    assert requests == 30
+    # New face-to-face bookings at the closed site are no longer offered.
+    async with running(build_appointment(settings)) as http:
+        offered = await http.get(
+            f"/cases/{w.case_id}/slots",
+            params={"modality": "face_to_face", "days": 20},
+            headers=w.as_beneficiary(),
+        )
+        assert offered.json()["slots"] == []

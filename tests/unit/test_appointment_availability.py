@@ -191,3 +191,37 @@ def test_bad_plans_are_refused_naming_the_field() -> None:
         with pytest.raises(AvailabilityError) as caught:
             build()  # type: ignore[operator]
         assert caught.value.field == field_name
+
+
+def test_skipping_over_bookings_finds_exactly_the_slots_a_step_by_step_check_finds() -> None:
+    import random
+
+    rules = Rules(
+        minimum_notice=timedelta(0),
+        buffer_before=timedelta(minutes=10),
+        buffer_after=timedelta(minutes=15),
+        horizon=timedelta(days=21),
+    )
+    plan = Plan(
+        "Europe/Paris",
+        tuple(WeeklyWindow(d, time(8), time(19), REMOTE) for d in range(7)),
+        rules,
+    )
+    now = paris(2027, 3, 20, 7)
+    draw = random.Random(7)
+    busy = []
+    for _ in range(120):
+        start = now + timedelta(minutes=15 * draw.randrange(0, 4 * 24 * 21))
+        busy.append(Busy(start, start + timedelta(minutes=draw.choice((30, 45, 60, 90)))))
+    found = free_slots(plan, busy, kind=AppointmentKind.FOLLOW_UP, now=now)
+    every = free_slots(plan, [], kind=AppointmentKind.FOLLOW_UP, now=now)
+
+    def clear(slot_start: datetime, slot_end: datetime) -> bool:
+        return all(
+            slot_end + rules.buffer_after <= b.starts_at - rules.buffer_before
+            or slot_start - rules.buffer_before >= b.ends_at + rules.buffer_after
+            for b in busy
+        )
+
+    assert found == [s for s in every if clear(s.starts_at, s.ends_at)]
+    assert len(found) < len(every)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -12,7 +14,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from appointment.application.errors import SlotTakenError
-from appointment.application.ports import AppointmentTransaction, WaitlistEntry
+from appointment.application.ports import AppointmentTransaction, Schedule, WaitlistEntry
 from appointment.domain.availability import (
     AppointmentKind,
     Busy,
@@ -33,7 +35,7 @@ from appointment.domain.closure import ClosureStatus, SiteClosure
 from appointment.domain.notices import Notice, Template
 from jalon_shared.directory.model import CaseEntry
 from jalon_shared.directory.store import CASES, COUNSELLORS, REGIONS
-from jalon_shared.events.envelope import Event
+from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.vocabulary import AbsentParty, ConsentAnswer, Modality
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
 from jalon_shared.mongo import Client, Collection, Database, Session, in_transaction
@@ -354,6 +356,8 @@ class MongoAppointmentTransaction(AppointmentTransaction):
         await self._c.appointments.insert_one(
             appointment_to_doc(appointment), session=self._session
         )
+        if cells:
+            await self._bookings_changed(appointment.counsellor_id)
 
     async def _take_cells(self, appointment: Appointment, cells: Sequence[datetime]) -> None:
         if not cells:
@@ -386,6 +390,7 @@ class MongoAppointmentTransaction(AppointmentTransaction):
                 {"appointment_id": appointment.appointment_id}, session=self._session
             )
             await self._take_cells(appointment, cells)
+            await self._bookings_changed(appointment.counsellor_id)
         await self._c.appointments.replace_one(
             {"_id": appointment.appointment_id},
             appointment_to_doc(appointment),
@@ -393,12 +398,17 @@ class MongoAppointmentTransaction(AppointmentTransaction):
         )
 
     async def save_plan(self, counsellor_id: str, plan: Plan, *, now: datetime) -> None:
-        """Store the counsellor's plan."""
-        await self._c.plans.replace_one(
-            {"_id": counsellor_id},
-            plan_to_doc(counsellor_id, plan, now),
-            upsert=True,
-            session=self._session,
+        """Store the counsellor's plan, keeping its bookings' version."""
+        fields = {k: v for k, v in plan_to_doc(counsellor_id, plan, now).items() if k != "_id"}
+        await self._c.plans.update_one(
+            {"_id": counsellor_id}, {"$set": fields}, upsert=True, session=self._session
+        )
+
+    async def _bookings_changed(self, counsellor_id: str) -> None:
+        # Searches cache a counsellor's busy intervals under this version; the bump commits
+        # with the booking, so no replica serves intervals older than what it reads.
+        await self._c.plans.update_one(
+            {"_id": counsellor_id}, {"$inc": {"busy_version": 1}}, session=self._session
         )
 
     async def closure(self, closure_id: UUID) -> SiteClosure | None:
@@ -531,34 +541,68 @@ class MongoUnitOfWork:
         return result
 
 
+@dataclass(frozen=True, slots=True)
+class _BusyCache:
+    """A counsellor's booked intervals at one bookings version, over a span of time."""
+
+    version: int
+    start: datetime
+    end: datetime
+    intervals: list[tuple[datetime, datetime, UUID]]
+
+
 class MongoAppointmentQueries:
     """Reads for pages and slot searches."""
 
-    def __init__(self, collections: AppointmentCollections) -> None:
+    def __init__(
+        self, collections: AppointmentCollections, *, cached_counsellors: int = 2000
+    ) -> None:
         self._c = collections
+        self._busy: OrderedDict[str, _BusyCache] = OrderedDict()
+        self._cached_counsellors = cached_counsellors
+
+    async def schedule(
+        self, counsellor_id: str, start: datetime, end: datetime, *, exclude: UUID | None = None
+    ) -> Schedule | None:
+        """Return the plan and the intervals booked in [start, end): one read when cached."""
+        doc = await self._c.plans.find_one({"_id": counsellor_id})
+        if doc is None or "rules" not in doc:
+            return None
+        plan = plan_from_doc(doc)
+        version = int(doc.get("busy_version", 0))
+        cached = self._busy.get(counsellor_id)
+        if cached is None or cached.version != version or start < cached.start or end > cached.end:
+            # Cache the whole bookable span (horizon included), so the next searches of any
+            # window in it, on any page, cost the plan's read alone.
+            span_start = start - timedelta(days=1)
+            span_end = max(end, utc_now() + plan.rules.horizon) + timedelta(days=1)
+            cursor = self._c.appointments.find(
+                {
+                    "counsellor_id": counsellor_id,
+                    "status": Status.BOOKED.value,
+                    "starts_at": {"$lt": span_end, "$gte": span_start},
+                    "modality": {"$ne": Modality.ASYNCHRONOUS.value},
+                },
+                projection={"starts_at": 1, "ends_at": 1},
+                batch_size=5000,
+            )
+            intervals = [(d["starts_at"], d["ends_at"], d["_id"]) async for d in cursor]
+            cached = _BusyCache(version, span_start + timedelta(days=1), span_end, intervals)
+            self._busy[counsellor_id] = cached
+            while len(self._busy) > self._cached_counsellors:
+                self._busy.popitem(last=False)
+        self._busy.move_to_end(counsellor_id)
+        busy = [
+            Busy(s, e)
+            for s, e, appointment_id in cached.intervals
+            if e > start and s < end and appointment_id != exclude
+        ]
+        return Schedule(plan, busy)
 
     async def plan(self, counsellor_id: str) -> Plan | None:
         """Return the counsellor's plan."""
         doc = await self._c.plans.find_one({"_id": counsellor_id})
-        return None if doc is None else plan_from_doc(doc)
-
-    async def busy(
-        self, counsellor_id: str, start: datetime, end: datetime, *, exclude: UUID | None = None
-    ) -> list[Busy]:
-        """Return the counsellor's booked intervals that reach into [start, end)."""
-        # One indexed query; a meeting lasts less than a day, so one day back is enough.
-        query: dict[str, Any] = {
-            "counsellor_id": counsellor_id,
-            "status": Status.BOOKED.value,
-            "starts_at": {"$lt": end, "$gte": start - timedelta(days=1)},
-            "modality": {"$ne": Modality.ASYNCHRONOUS.value},
-        }
-        if exclude is not None:
-            query["_id"] = {"$ne": exclude}
-        cursor = self._c.appointments.find(
-            query, projection={"starts_at": 1, "ends_at": 1, "_id": 0}
-        )
-        return [Busy(d["starts_at"], d["ends_at"]) async for d in cursor if d["ends_at"] > start]
+        return None if doc is None or "rules" not in doc else plan_from_doc(doc)
 
     async def appointment(self, appointment_id: UUID) -> Appointment | None:
         """Return one appointment."""

@@ -14,9 +14,10 @@ from appointment.application.ports import (
     AppointmentQueries,
     AppointmentTransaction,
     CaseDirectory,
+    Schedule,
     UnitOfWork,
 )
-from appointment.domain.availability import REMOTE, AppointmentKind, Plan, free_slots
+from appointment.domain.availability import REMOTE, AppointmentKind, free_slots
 from appointment.domain.booking import Appointment, Party, cells
 from appointment.domain.notices import Template
 from jalon_shared.access import Principal
@@ -42,8 +43,7 @@ class BookAppointment:
 
 async def check_slot(
     queries: AppointmentQueries,
-    plan: Plan,
-    counsellor_id: str,
+    schedule: Schedule,
     *,
     modality: Modality,
     kind: AppointmentKind,
@@ -51,9 +51,9 @@ async def check_slot(
     place: str | None,
     now: datetime,
     by: Party,
-    exclude: UUID | None = None,
 ) -> str:
     """Return the place of a free slot starting then, or say why it is not bookable."""
+    plan = schedule.plan
     length = plan.rules.lengths[kind]
     window_start, window_end = (
         starts_at - timedelta(hours=1),
@@ -80,15 +80,13 @@ async def check_slot(
         )
     free = await free_slots_of(
         queries,
-        plan,
-        counsellor_id,
+        schedule,
         modality=modality,
         kind=kind,
         now=now,
         start=window_start,
         end=window_end,
         notice=by is Party.BENEFICIARY,
-        exclude=exclude,
     )
     matching = [
         s for s in free if s.starts_at == starts_at and s.place in {p.place for p in planned}
@@ -114,9 +112,12 @@ async def book_appointment(
         raise InvalidInputError("starts_at", "in_the_past", "the appointment lies ahead")
     case = await reachable_case(directory, principal, command.case_id)
     counsellor_id = open_counsellor(case)
-    plan = await queries.plan(counsellor_id)
-    if plan is None:
+    schedule = await queries.schedule(
+        counsellor_id, command.starts_at - timedelta(hours=1), command.starts_at + timedelta(days=1)
+    )
+    if schedule is None:
         raise ConflictError("no_plan", "the counsellor has not published availability yet")
+    plan = schedule.plan
     length = plan.rules.lengths[command.kind]
     if command.modality is Modality.ASYNCHRONOUS:
         if command.starts_at < now + ASYNC_MIN_DELAY:
@@ -130,8 +131,7 @@ async def book_appointment(
     else:
         place = await check_slot(
             queries,
-            plan,
-            counsellor_id,
+            schedule,
             modality=command.modality,
             kind=command.kind,
             starts_at=command.starts_at,

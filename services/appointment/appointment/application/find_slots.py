@@ -8,12 +8,11 @@ from uuid import UUID
 
 from appointment.application.access import reachable_case
 from appointment.application.errors import ConflictError, InvalidInputError
-from appointment.application.ports import AppointmentQueries, CaseDirectory
+from appointment.application.ports import AppointmentQueries, CaseDirectory, Schedule
 from appointment.domain.availability import (
     REMOTE,
     AppointmentKind,
     AvailabilityError,
-    Plan,
     Slot,
     free_slots,
     time_zone,
@@ -73,8 +72,7 @@ def check_search(search: SlotSearch) -> None:
 
 async def free_slots_of(
     queries: AppointmentQueries,
-    plan: Plan,
-    counsellor_id: str,
+    schedule: Schedule,
     *,
     modality: Modality,
     kind: AppointmentKind,
@@ -82,10 +80,9 @@ async def free_slots_of(
     start: datetime,
     end: datetime,
     notice: bool = True,
-    exclude: UUID | None = None,
 ) -> list[Slot]:
     """Return a counsellor's free slots in [start, end) usable for a modality."""
-    busy = await queries.busy(counsellor_id, start, end, exclude=exclude)
+    plan, busy = schedule.plan, schedule.busy
     # Staff booking after a phone call are not bound by the minimum notice.
     effective_now = now if notice else now - plan.rules.minimum_notice
     try:
@@ -123,13 +120,12 @@ async def find_slots(
     case = await reachable_case(directory, principal, search.case_id)
     if case.counsellor_id is None or case.status != "open":
         raise ConflictError("no_counsellor", "this case has no counsellor to meet yet")
-    plan = await queries.plan(case.counsellor_id)
-    if plan is None:
+    schedule = await queries.schedule(case.counsellor_id, search.start, search.end)
+    if schedule is None:
         raise ConflictError("no_plan", "the counsellor has not published availability yet")
     slots = await free_slots_of(
         queries,
-        plan,
-        case.counsellor_id,
+        schedule,
         modality=search.modality,
         kind=search.kind,
         now=now,
@@ -137,4 +133,4 @@ async def find_slots(
         end=search.end,
         notice=principal.role is Role.BENEFICIARY,
     )
-    return FoundSlots(case.counsellor_id, plan.time_zone, slots)
+    return FoundSlots(case.counsellor_id, schedule.plan.time_zone, slots)

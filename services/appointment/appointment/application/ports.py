@@ -29,6 +29,14 @@ class WaitlistEntry:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A counsellor's plan and the intervals their bookings hold, read together."""
+
+    plan: Plan
+    busy: list[Busy]
+
+
 class AppointmentTransaction(Protocol):
     """Reads and writes inside one MongoDB transaction; events and notices commit with them."""
 
@@ -69,9 +77,11 @@ class AppointmentQueries(Protocol):
     """Reads outside a transaction, for pages and slot searches."""
 
     async def plan(self, counsellor_id: str) -> Plan | None: ...
-    async def busy(
+    async def schedule(
         self, counsellor_id: str, start: datetime, end: datetime, *, exclude: UUID | None = None
-    ) -> list[Busy]: ...
+    ) -> Schedule | None:
+        """Return the plan and the booked intervals reaching into [start, end), or None."""
+
     async def appointment(self, appointment_id: UUID) -> Appointment | None: ...
     async def of_beneficiary(self, beneficiary_id: UUID) -> list[Appointment]: ...
     async def of_case(self, case_id: UUID) -> list[Appointment]: ...

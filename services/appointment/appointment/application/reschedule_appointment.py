@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from appointment.application import events
@@ -50,24 +50,28 @@ async def reschedule_appointment(
     current = await reachable_appointment(
         directory, principal, await queries.appointment(command.appointment_id)
     )
-    plan = await queries.plan(current.counsellor_id)
-    if plan is None:
+    schedule = await queries.schedule(
+        current.counsellor_id,
+        command.starts_at - timedelta(hours=1),
+        command.starts_at + timedelta(days=1),
+        exclude=current.appointment_id,
+    )
+    if schedule is None:
         raise ConflictError("no_plan", "the counsellor has no published availability")
+    plan = schedule.plan
     length = current.ends_at - current.starts_at
     if current.modality is Modality.ASYNCHRONOUS:
         held = None
     else:
         await check_slot(
             queries,
-            plan,
-            current.counsellor_id,
+            schedule,
             modality=current.modality,
             kind=current.kind,
             starts_at=command.starts_at,
             place=current.place if current.modality is Modality.FACE_TO_FACE else None,
             now=now,
             by=by,
-            exclude=current.appointment_id,
         )
         held = cells(command.starts_at, command.starts_at + length, plan.rules)
 

@@ -243,11 +243,16 @@ def free_slots(
         start = on_grid(opening.starts_at, rules.step)
         while start + length <= opening.ends_at:
             end = start + length
-            if not _overlaps(
+            blocker = _overlaps(
                 start - rules.buffer_before, end + rules.buffer_after, taken, starts, longest
-            ):
+            )
+            if blocker is None:
                 slots.append(Slot(start, end, opening.place))
-            start += rules.step
+                start += rules.step
+            else:
+                # Nothing can start before the blocking booking (with buffers) ends: jump there
+                # rather than trying every step inside it.
+                start = max(start + rules.step, on_grid(blocker + rules.buffer_before, rules.step))
     return slots
 
 
@@ -267,12 +272,13 @@ def _overlaps(
     taken: Sequence[tuple[datetime, datetime]],
     starts: Sequence[datetime],
     longest: timedelta,
-) -> bool:
-    """Return whether [start, end) overlaps a taken interval, by bisection on the starts."""
+) -> datetime | None:
+    """Return the end of the latest taken interval [start, end) meets, or None (bisection)."""
     first = bisect.bisect_left(starts, start - longest)
+    blocker: datetime | None = None
     for taken_start, taken_end in taken[first:]:
         if taken_start >= end:
-            return False
+            break
         if taken_end > start:
-            return True
-    return False
+            blocker = taken_end if blocker is None else max(blocker, taken_end)
+    return blocker
