@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from jalon_dev.mailbox import DevMailbox
+from jalon_dev.sms import DevSms
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo, free_port
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
@@ -53,3 +54,12 @@ async def dev_mailbox() -> AsyncIterator[DevMailbox]:
     await mailbox.start()
     yield mailbox
     await mailbox.stop()
+
+
+@pytest.fixture(scope="session")
+async def dev_sms() -> AsyncIterator[DevSms]:
+    """Run the dev SMS provider (the fake gateway and its page) on a free loopback port."""
+    sms = DevSms(port=free_port())
+    await sms.start()
+    yield sms
+    await sms.stop()

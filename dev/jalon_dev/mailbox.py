@@ -45,6 +45,28 @@ class Mail:
     recipients: list[str]
     subject: str
     body: str
+    message_id: str = ""
+    #: Attached parts (an invitation's invite.ics...): filename, content type and text.
+    attachments: list[dict[str, str]] = field(default_factory=list)
+
+
+def read_attachments(raw: bytes) -> tuple[str, list[dict[str, str]]]:
+    """Return the Message-ID and the attached parts of a raw message, decoded as text."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    found: list[dict[str, str]] = []
+    if isinstance(message, EmailMessage):
+        for part in message.iter_attachments():
+            payload = part.get_payload(decode=True)
+            found.append(
+                {
+                    "filename": part.get_filename() or "",
+                    "content_type": str(part.get("Content-Type", "")),
+                    "content": payload.decode(errors="replace")
+                    if isinstance(payload, bytes)
+                    else "",
+                }
+            )
+    return str(message.get("Message-ID", "")), found
 
 
 def read_message(raw: bytes) -> tuple[str, str]:
@@ -70,6 +92,7 @@ class Inbox:
         """Keep the message and accept it."""
         raw = envelope.original_content or b""
         subject, body = read_message(raw)
+        message_id, attachments = read_attachments(raw)
         self.messages.append(
             Mail(
                 id=next(self._ids),
@@ -78,6 +101,8 @@ class Inbox:
                 recipients=[str(r) for r in envelope.rcpt_tos],
                 subject=subject,
                 body=body,
+                message_id=message_id,
+                attachments=attachments,
             )
         )
         return "250 Message accepted for delivery"

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import importlib.util
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from jalon_dev.appointments import seed_appointments
 from jalon_dev.demo import (
     DEMO_BENEFICIARY_EMAIL,
     DEMO_BENEFICIARY_ID,
@@ -34,6 +36,8 @@ from jalon_dev.demo import (
     region_body,
 )
 from jalon_dev.mailbox import PAGE_PORT, SMTP_PORT, DevMailbox
+from jalon_dev.sms import PAGE_PORT as SMS_PORT
+from jalon_dev.sms import DevSms
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
@@ -82,6 +86,34 @@ def dev_keys(stem: str = "jwt") -> tuple[Path, Path]:
     return private, public
 
 
+def dev_secret(name: str) -> str:
+    """Return a dev secret kept under .data/keys, generating it on first run (never committed)."""
+    path = DATA / "keys" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def notification_env(mailbox: DevMailbox, sms: DevSms | None) -> dict[str, str]:
+    """Return the appointment service's notification settings: the dev mailbox and SMS fake."""
+    env = {
+        "JALON_NOTIFICATIONS__SMTP_HOST": "127.0.0.1",
+        "JALON_NOTIFICATIONS__SMTP_PORT": str(mailbox.smtp_port),
+        "JALON_NOTIFICATIONS__WEB_URL": dev_url("web"),
+        "JALON_NOTIFICATIONS__INTAKE_URL": dev_url("intake"),
+        # Kept across runs, so the links in the dev mailbox still open after a restart.
+        "JALON_NOTIFICATIONS__LINK_SECRET": dev_secret("link_secret"),
+    }
+    if sms is not None:
+        env |= {
+            "JALON_NOTIFICATIONS__SMS_URL": sms.send_url,
+            **({"JALON_NOTIFICATIONS__SMS_API_KEY": sms.api_key} if sms.api_key else {}),
+        }
+    return env
+
+
 def service_env(
     service: Service,
     kafka: EmbeddedKafka,
@@ -89,6 +121,7 @@ def service_env(
     public_key: Path,
     private_key: Path,
     mailbox: DevMailbox | None = None,
+    sms: DevSms | None = None,
 ) -> dict[str, str]:
     """Return the environment of one service process."""
     env = {
@@ -110,6 +143,9 @@ def service_env(
             "JALON_AUTH__SERVICE_PUBLIC_KEY_FILE": str(service_public),
             "JALON_AUTH__SERVICE_PRIVATE_KEY_FILE": str(service_private),
         }
+    if service.module == "appointment" and mailbox is not None:
+        # Appointment notices (e-mail with invitations, SMS) go to the dev mailbox and SMS fake.
+        env |= notification_env(mailbox, sms)
     if service.module == "web":
         env |= {
             "JALON_WEB__PRIVATE_KEY_FILE": str(private_key),
@@ -238,7 +274,9 @@ async def seed_web(mongo: EmbeddedMongo) -> int:
     return await seed_web_accounts(settings, DEMO_STAFF, [beneficiary], DEMO_PASSWORD)
 
 
-def print_urls(issuer: TokenIssuer, services: list[Service], mailbox: DevMailbox) -> None:
+def print_urls(
+    issuer: TokenIssuer, services: list[Service], mailbox: DevMailbox, sms: DevSms
+) -> None:
     """Print where each persona starts, and the API of every service."""
     web = dev_url("web")
     counsellor, manager = first_of(Role.COUNSELLOR), first_of(Role.MANAGER)
@@ -255,6 +293,7 @@ def print_urls(issuer: TokenIssuer, services: list[Service], mailbox: DevMailbox
             f"  Regional manager    {web}/manager       id {manager.account_id}, password {DEMO_PASSWORD}"
         )
     print(f"\nDev mailbox (every email sent in dev, sign-in codes included): {mailbox.url}")
+    print(f"Dev SMS provider (every SMS sent in dev): {sms.url}")
     print("\nServices (OpenAPI at /docs, AsyncAPI at /asyncapi, health at /readyz):")
     for service in services:
         print(f"  {service.module:<20} http://127.0.0.1:{service.port}")
@@ -283,6 +322,7 @@ async def run() -> None:
     )
     kafka = EmbeddedKafka(port=KAFKA_PORT, log_path=logs / "tansu.log")
     mailbox = DevMailbox(smtp_port=SMTP_PORT, page_port=PAGE_PORT)
+    sms = DevSms(port=SMS_PORT)
     processes: list[tuple[Service, subprocess.Popen[bytes]]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -293,6 +333,7 @@ async def run() -> None:
         mongo.start()
         kafka.start()
         await mailbox.start()
+        await sms.start()
         created = await ensure_topics(KafkaSettings(bootstrap_servers=kafka.bootstrap), PARTITIONS)
         print(f"topics ready ({len(PARTITIONS)}; created {len(created)})")
         services = [
@@ -305,7 +346,7 @@ async def run() -> None:
             log_file = open(logs / f"{service.module}.log", "ab")  # noqa: SIM115
             process = subprocess.Popen(
                 [sys.executable, "-m", service.module],
-                env=service_env(service, kafka, mongo, public_key, private_key, mailbox),
+                env=service_env(service, kafka, mongo, public_key, private_key, mailbox, sms),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
@@ -315,9 +356,14 @@ async def run() -> None:
                 await wait_ready(client, service, process)
                 print(f"  {service.module} ready on :{service.port}")
         await seed(issuer)
+        marker = DATA / "seeded-demo-appointments"
+        if not marker.exists() and any(s.module == "appointment" for s in services):
+            print("booking demo appointments...")
+            print(f"  {await seed_appointments(issuer)} appointments booked")
+            marker.touch()
         if any(s.module == "web" for s in services):
             await seed_web(mongo)
-        print_urls(issuer, services, mailbox)
+        print_urls(issuer, services, mailbox, sms)
         while not stop.is_set():
             for service, process in processes:
                 if process.poll() is not None:
@@ -337,6 +383,7 @@ async def run() -> None:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        await sms.stop()
         await mailbox.stop()
         kafka.stop()
         mongo.stop()

@@ -10,6 +10,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -439,3 +440,33 @@ def install_common(
     async def unhandled(_: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", error_type=type(exc).__name__, exc_info=exc)
         return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal error")
+
+
+#: Every method a 405 can be answered for.
+EVERY_METHOD = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
+
+
+def _refusal(allow: str) -> Callable[[], Awaitable[None]]:
+    async def refuse() -> None:
+        raise HTTPException(
+            status.HTTP_405_METHOD_NOT_ALLOWED, "Method Not Allowed", {"Allow": allow}
+        )
+
+    return refuse
+
+
+def answer_405_with_every_method(router: APIRouter) -> None:
+    """Make a path served by several routes name all their methods in a 405's Allow header."""
+    # Starlette answers 405 with the methods of the first route matching the path alone.
+    methods: dict[str, set[str]] = {}
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            methods.setdefault(route.path, set()).update(route.methods or ())
+    for path, served in methods.items():
+        if len(served) > 1:
+            router.add_api_route(
+                path,
+                _refusal(", ".join(sorted(served))),
+                methods=sorted(EVERY_METHOD - served),
+                include_in_schema=False,
+            )

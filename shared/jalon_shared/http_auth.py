@@ -14,7 +14,8 @@ from jalon_shared.auth import AuthError, TokenVerifier
 PRINCIPAL_SCOPE_KEY = "jalon.principal"
 #: Routes anyone may call: probes and the API documents.
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/redoc"})
-PUBLIC_PREFIXES = ("/asyncapi", "/docs/")
+#: Calendar feeds are read by calendar clients, which send no bearer: their URL holds a secret.
+PUBLIC_PREFIXES = ("/asyncapi", "/docs/", "/calendar/")
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 MISSING_TOKEN = "missing bearer token"  # noqa: S105 - a message, not a secret
 INVALID_TOKEN = "invalid or expired token"  # noqa: S105 - a message, not a secret

@@ -20,14 +20,17 @@ from appointment.adapters.mongo import (
 )
 from appointment.application.advance_site_closure import advance_site_closure
 from appointment.application.close_site import CloseSite, close_site
+from appointment.entrypoints.main import AppointmentSettings
 from appointment.entrypoints.main import build_app as build_appointment
+from appointment.entrypoints.notifications import NotificationSettings
+from jalon_dev.mailbox import DevMailbox
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.vocabulary import Modality
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
-from jalon_shared.mongo import Client, Database
+from jalon_shared.mongo import Client, Database, create_client
 from tests.integration.conftest import RunningService, run_service
-from tests.support import Keys, eventually, running
+from tests.support import Keys, eventually, intake_payload, running, service_settings
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -147,8 +150,6 @@ def service_parts(
     service: RunningService,
 ) -> tuple[MongoUnitOfWork, MongoAppointmentQueries, MongoCaseDirectory]:
     """Return the service's storage adapters over its database, for driving a use case."""
-    from tests.integration.conftest import create_client  # noqa: PLC0415 - test-only wiring
-
     client = create_client(service.settings.mongo)
     collections = AppointmentCollections(client[service.settings.database_name()])
     outbox = Outbox(client[service.settings.database_name()])
@@ -534,12 +535,35 @@ async def test_events_reach_kafka_and_intake_consumers_see_them(
 
 
 async def test_a_site_closure_over_thirty_appointments_survives_a_restart_without_loss_or_double(
-    kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
+    kafka: EmbeddedKafka,
+    mongo: EmbeddedMongo,
+    keys: Keys,
+    mongo_client: Client,
+    intake: RunningService,
+    dev_mailbox: DevMailbox,
 ) -> None:
-    async with run_service(
-        "appointment", build_appointment, kafka, mongo, keys, mongo_client
-    ) as first:
-        w = await world(first, keys)
+    # A real person in intake, so the dispatcher finds their e-mail through intake's route.
+    beneficiary_id = uuid.uuid4()
+    email = f"closure.{beneficiary_id.hex[:8]}@example.org"
+    submitted = await intake.http.post(
+        "/requests",
+        json=intake_payload(email=email),
+        headers=keys.headers(str(beneficiary_id), Role.BENEFICIARY),
+    )
+    assert submitted.status_code in (200, 201), submitted.text
+    plain = service_settings("appointment", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
+    settings = AppointmentSettings(
+        **plain.model_dump(),
+        notifications=NotificationSettings(
+            smtp_port=dev_mailbox.smtp_port, intake_url="http://test", poll_interval_ms=100
+        ),
+    )
+    async with running(build_appointment(settings, http=intake.http)) as http:
+        first = RunningService(http, settings, mongo_client[settings.database_name()])
+        w = World(first, keys)
+        w.beneficiary_id = beneficiary_id
+        await w.seed()
+        await w.publish_plan()
         booked: list[str] = []
         for offset in range(8):
             for hour in (8, 9, 10, 11):
@@ -548,7 +572,6 @@ async def test_a_site_closure_over_thirty_appointments_survives_a_restart_withou
                 answer = await w.book(local(days_ahead(3 + offset), hour), modality="face_to_face")
                 assert answer.status_code == 201, answer.text
                 booked.append(answer.json()["appointment_id"])
-        settings = first.settings
         uow, queries, cases = service_parts(first)
         manager = Principal(sub="m-1", role=Role.MANAGER, region="bretagne")
         closure = await close_site(
@@ -569,7 +592,7 @@ async def test_a_site_closure_over_thirty_appointments_survives_a_restart_withou
         partial = await advance_site_closure(uow, closure.closure_id, now=datetime.now(UTC))
         assert (partial.processed, partial.status.value) == (20, "running")
     # A new process on the same database resumes the closure at start.
-    async with running(build_appointment(settings)) as http:
+    async with running(build_appointment(settings, http=intake.http)) as http:
         manager_headers = keys.headers("m-1", Role.MANAGER, region="bretagne")
 
         async def done() -> dict[str, Any] | None:
@@ -584,6 +607,24 @@ async def test_a_site_closure_over_thirty_appointments_survives_a_restart_withou
             headers=keys.headers("m-2", Role.MANAGER, region="normandie"),
         )
         assert foreign.status_code == 404
+
+        async def consent_mails() -> list[dict[str, Any]]:
+            async with httpx.AsyncClient() as plain_http:
+                answer = await plain_http.get(f"{dev_mailbox.url}/messages")
+            mails = [m for m in answer.json() if email in m["recipients"]]
+            asked = [m for m in mails if "accepter ou refuser ce changement" in m["body"]]
+            return asked if len(asked) >= 30 else []
+
+        asked = await eventually(consent_mails, timeout=60)
+        assert len(asked) == 30
+        assert len({m["message_id"] for m in asked}) == 30
+        # New face-to-face bookings at the closed site are no longer offered.
+        offered = await http.get(
+            f"/cases/{w.case_id}/slots",
+            params={"modality": "face_to_face", "days": 20},
+            headers=w.as_beneficiary(),
+        )
+        assert offered.json()["slots"] == []
     db = mongo_client[settings.database_name()]
     pending = await db["appointments"].count_documents(
         {"pending_change.closure_id": closure.closure_id}
@@ -593,11 +634,3 @@ async def test_a_site_closure_over_thirty_appointments_survives_a_restart_withou
         {"template": "consent_requested", "appointment_id": {"$in": [uuid.UUID(b) for b in booked]}}
     )
     assert requests == 30
-    # New face-to-face bookings at the closed site are no longer offered.
-    async with running(build_appointment(settings)) as http:
-        offered = await http.get(
-            f"/cases/{w.case_id}/slots",
-            params={"modality": "face_to_face", "days": 20},
-            headers=w.as_beneficiary(),
-        )
-        assert offered.json()["slots"] == []

@@ -66,7 +66,18 @@ REFERENCE_DATA_OPERATIONS = [
             }
         },
     }
-    for method, path in (("POST", "/requests"), ("PUT", "/counsellors/{counsellor_id}"))
+    for method, path in (
+        ("POST", "/requests"),
+        ("PUT", "/counsellors/{counsellor_id}"),
+        # Times and places hold only against the clock, the plan and the region's sites.
+        ("GET", "/agenda"),
+        ("GET", "/cases/{case_id}/slots"),
+        ("POST", "/cases/{case_id}/appointments"),
+        ("POST", "/appointments/{appointment_id}/reschedule"),
+        ("PUT", "/me/availability"),
+        ("POST", "/site-closures"),
+        ("POST", "/collective-sessions"),
+    )
 ]
 
 

@@ -62,7 +62,14 @@ from appointment.entrypoints.schemas import (
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.vocabulary import Modality
-from jalon_shared.http import AUTHENTICATED, WITH_BODY, ApiError, ErrorItem, error_responses
+from jalon_shared.http import (
+    AUTHENTICATED,
+    WITH_BODY,
+    ApiError,
+    ErrorItem,
+    answer_405_with_every_method,
+    error_responses,
+)
 from jalon_shared.http_auth import require_roles
 from jalon_shared.logging import current_correlation_id
 
@@ -400,4 +407,5 @@ def build_router(deps: AppointmentDeps) -> APIRouter:
             raise ApiError(status.HTTP_404_NOT_FOUND, "no such closure")
         return ClosureView.of(found)
 
+    answer_405_with_every_method(router)
     return router

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
+import httpx
 import structlog
 from fastapi import FastAPI
 
@@ -19,7 +21,9 @@ from appointment.application.advance_site_closure import run_site_closure
 from appointment.application.erase_beneficiary import erase_beneficiary
 from appointment.application.ports import AppointmentQueries, Clock, UnitOfWork
 from appointment.domain.booking import Policy
+from appointment.entrypoints.collective_wiring import build_collective
 from appointment.entrypoints.http import AppointmentDeps, build_router
+from appointment.entrypoints.notifications import NotificationSettings, build_notifications
 from jalon_shared.directory import directory_router, register_directory
 from jalon_shared.events import topics
 from jalon_shared.events.appointment import (
@@ -43,6 +47,7 @@ class AppointmentSettings(ServiceSettings):
 
     service_name: str = "appointment"
     http_port: int = DEV_PORTS["appointment"]
+    notifications: NotificationSettings = NotificationSettings()
 
 
 class ClosureRunner:
@@ -83,12 +88,36 @@ class ClosureRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def build_app(settings: ServiceSettings, clock: Clock = utc_now) -> FastAPI:
-    """Wire the adapters, use cases, consumers and routes (tests may pass a clock)."""
+def build_app(
+    settings: ServiceSettings, clock: Clock = utc_now, http: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """Wire the adapters, use cases, consumers and routes (tests may pass a clock and a client)."""
     infra = Infrastructure.build(settings)
     directory = register_directory(infra)
     collections = AppointmentCollections(infra.database)
-    uow = MongoUnitOfWork(infra.client, collections, infra.outbox, infra.relay, clock)
+    # A client passed in belongs to the caller, who closes it; one made here is closed here.
+    closing: list[Callable[[], Awaitable[None]]] = []
+    if http is None:
+        http = httpx.AsyncClient(timeout=10)
+        closing.append(http.aclose)
+    # Tests build the app from plain service settings, which carry no notification section.
+    options = (
+        settings.notifications
+        if isinstance(settings, AppointmentSettings)
+        else NotificationSettings()
+    )
+    notifications = build_notifications(infra, options, http, clock)
+    collective = build_collective(
+        infra, directory, clock=clock, on_notices=notifications.dispatcher.wake
+    )
+    uow = MongoUnitOfWork(
+        infra.client,
+        collections,
+        infra.outbox,
+        infra.relay,
+        clock,
+        on_notices=notifications.dispatcher.wake,
+    )
     queries = MongoAppointmentQueries(collections)
     cases = MongoCaseDirectory(collections)
     eraser = MongoEraser(collections)
@@ -97,6 +126,7 @@ def build_app(settings: ServiceSettings, clock: Clock = utc_now) -> FastAPI:
     async def on_erasure(event: Event, session: Session) -> None:
         # Runs inside the consumer's transaction, next to its processed-event marker.
         await erase_beneficiary(eraser, event, session)
+        await collective.erase(event, session)
 
     infra.consume("appointment.erasure", [topics.INTAKE_BENEFICIARY], on_erasure)
     infra.document_publications(
@@ -126,10 +156,22 @@ def build_app(settings: ServiceSettings, clock: Clock = utc_now) -> FastAPI:
             "Counsellors' availability, bookings in every modality, requalification to remote "
             "with consent, site closures, waitlist, reminders and no-shows."
         ),
-        routers=[build_router(deps), directory_router(directory)],
+        routers=[
+            build_router(deps),
+            collective.router,
+            directory_router(directory),
+            notifications.router,
+        ],
         verifier=verifier_from(settings),
-        on_startup=[directory.ensure_indexes, collections.ensure_indexes, closures.resume],
-        on_shutdown=[closures.stop],
+        on_startup=[
+            directory.ensure_indexes,
+            collections.ensure_indexes,
+            *notifications.on_startup,
+            *collective.on_startup,
+            closures.resume,
+        ],
+        on_shutdown=[closures.stop, *closing],
+        background=[notifications.dispatcher.run],
     )
 
 

@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from appointment.domain.availability import (
     AppointmentKind,
@@ -26,6 +27,17 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CODE_PATT
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 ZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 RemoteModality = Literal[Modality.PHONE, Modality.VIDEO]
+
+
+def _iso_text(value: object) -> object:
+    """Refuse a number where a time is due: lax parsing would read it as seconds since 1970."""
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time")
+    return value
+
+
+#: A time with its offset, written as ISO 8601 text.
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
 class Form(BaseModel):
@@ -58,8 +70,8 @@ class ExceptionForm(Form):
     """Leave, a closure or a one-off extra opening."""
 
     kind: ExceptionKind
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     place: Code = "remote"
 
 
@@ -171,14 +183,14 @@ class BookForm(Form):
 
     modality: Modality
     kind: AppointmentKind = AppointmentKind.FOLLOW_UP
-    starts_at: AwareDatetime
+    starts_at: Instant
     place: Code | None = None
 
 
 class RescheduleForm(Form):
     """A new start."""
 
-    starts_at: AwareDatetime
+    starts_at: Instant
 
 
 class CancelForm(Form):
@@ -212,8 +224,8 @@ class ClosureForm(Form):
     """A site closure."""
 
     site: Code
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     to_modality: RemoteModality = Modality.VIDEO
 
 

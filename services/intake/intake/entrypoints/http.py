@@ -22,6 +22,7 @@ from intake.application.errors import (
 from intake.application.export_beneficiary_data import export_beneficiary_data
 from intake.application.get_case import get_case
 from intake.application.get_caseload import get_caseload
+from intake.application.get_contact import get_contact
 from intake.application.list_counsellors import list_counsellors
 from intake.application.list_regions import list_regions
 from intake.application.list_unassigned_cases import list_unassigned_cases
@@ -38,6 +39,7 @@ from intake.entrypoints.schemas import (
     CaseloadItem,
     CaseView,
     CloseForm,
+    ContactView,
     CounsellorForm,
     CounsellorView,
     Erasure,
@@ -353,6 +355,23 @@ def build_router(deps: IntakeDeps) -> APIRouter:
             )
         )
         return Erasure(beneficiary_id=beneficiary_id, cases_anonymised=count)
+
+    @router.get(
+        "/beneficiaries/{beneficiary_id}/contact",
+        responses=error_responses(*AUTHENTICATED, 404, 422),
+    )
+    async def beneficiary_contact(
+        beneficiary_id: UUID, principal: Annotated[Principal, Depends(service)]
+    ) -> ContactView:
+        """Return how to reach a beneficiary, to services sending notices (404 once erased)."""
+        contact = await answer(
+            get_contact(beneficiary_id, principal=principal, queries=deps.queries)
+        )
+        return ContactView(
+            email=contact.email,
+            phone=contact.phone,
+            preferred_channel=contact.preferred_channel,
+        )
 
     @router.get("/counsellors", responses=error_responses(*AUTHENTICATED))
     async def counsellors(principal: Staff) -> list[CounsellorView]:

@@ -251,6 +251,14 @@ class RegionView(BaseModel):
         return cls.model_validate(region.model_dump())
 
 
+class ContactView(BaseModel):
+    """How a service reaches a beneficiary to send them a notice: no name, no case."""
+
+    email: str
+    phone: str | None
+    preferred_channel: ContactChannel
+
+
 class PersonView(BaseModel):
     """The case's person, as their counsellor reaches them."""
 
