@@ -19,6 +19,9 @@ from fastapi import FastAPI
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from appointment.entrypoints.main import AppointmentSettings
+from appointment.entrypoints.main import build_app as build_appointment
+from appointment.entrypoints.notifications import NotificationSettings
 from intake.entrypoints.main import build_app as build_intake
 from jalon_dev.demo import (
     DEMO_BENEFICIARY_EMAIL,
@@ -53,6 +56,7 @@ class WebStack:
 
     base_url: str
     intake_url: str
+    appointment_url: str
     mailbox: DevMailbox
     keys: Keys
 
@@ -91,7 +95,12 @@ async def web_stack(
 ) -> AsyncIterator[WebStack]:
     """Run intake, reporting and the web front as real HTTP servers, mail to the mailbox."""
     kafka = e2e_kafka
-    ports = {"intake": free_port(), "reporting": free_port(), "web": free_port()}
+    ports = {
+        "intake": free_port(),
+        "reporting": free_port(),
+        "appointment": free_port(),
+        "web": free_port(),
+    }
 
     def settings(name: str) -> ServiceSettings:
         return service_settings(name, kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
@@ -104,6 +113,7 @@ async def web_stack(
             private_key_pem=keys.private_pem,
             intake_url=f"http://127.0.0.1:{ports['intake']}",
             reporting_url=f"http://127.0.0.1:{ports['reporting']}",
+            appointment_url=f"http://127.0.0.1:{ports['appointment']}",
             smtp_port=dev_mailbox.smtp_port,
             dev_mailbox_url=dev_mailbox.url,
             # Every test signs in from 127.0.0.1: the per-address limits are not under test.
@@ -115,10 +125,21 @@ async def web_stack(
     async with AsyncExitStack() as stack:
         await serve_app(build_intake(settings("intake")), ports["intake"], stack)
         await serve_app(build_reporting(settings("reporting")), ports["reporting"], stack)
+        appointment_settings = AppointmentSettings(
+            **settings("appointment").model_dump(),
+            notifications=NotificationSettings(
+                smtp_port=dev_mailbox.smtp_port,
+                intake_url=f"http://127.0.0.1:{ports['intake']}",
+                web_url=f"http://127.0.0.1:{ports['web']}",
+                poll_interval_ms=200,
+            ),
+        )
+        await serve_app(build_appointment(appointment_settings), ports["appointment"], stack)
         await serve_app(build_web(web_settings), ports["web"], stack)
         yield WebStack(
             f"http://127.0.0.1:{ports['web']}",
             f"http://127.0.0.1:{ports['intake']}",
+            f"http://127.0.0.1:{ports['appointment']}",
             dev_mailbox,
             keys,
         )

@@ -7,7 +7,24 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from jalon_shared.events.vocabulary import CloseReason, ServiceLevel
+from jalon_shared.events.vocabulary import (
+    AbsentParty,
+    AppointmentKind,
+    CloseReason,
+    ConsentAnswer,
+    Modality,
+    ServiceLevel,
+)
+from web.application.appointment_views import (
+    Appointment,
+    AppointmentStatus,
+    CancelReason,
+    Closure,
+    NoShowReason,
+    Plan,
+    Slots,
+    Waitlist,
+)
 from web.application.views import (
     CaseDetails,
     CaseloadAlerts,
@@ -119,3 +136,79 @@ class ReportingApi(Protocol):
     """Reporting's API, called with the signed-in manager's token; raises ApiError."""
 
     async def region_activity(self, token: str, region: str) -> RegionActivity: ...
+
+
+class AppointmentApi(Protocol):
+    """The appointment service's API, called with the signed-in person's token; raises ApiError.
+
+    Times sent are aware; times read back are UTC. A refusal names its field (422) or its
+    reason in `errors[0].type` (409: slot_taken, no_plan, no_counsellor, inside_policy_window).
+    """
+
+    async def plan(self, token: str) -> Plan | None:
+        """Return the calling counsellor's plan, or None before they publish one."""
+        ...
+
+    async def save_plan(self, token: str, plan: Plan) -> Plan: ...
+    async def slots(
+        self,
+        token: str,
+        case_id: UUID,
+        *,
+        modality: Modality,
+        kind: AppointmentKind,
+        start: datetime,
+        days: int,
+        time_zone: str,
+    ) -> Slots: ...
+    async def book(
+        self,
+        token: str,
+        case_id: UUID,
+        *,
+        modality: Modality,
+        kind: AppointmentKind,
+        starts_at: datetime,
+        place: str | None = None,
+    ) -> Appointment: ...
+    async def case_appointments(self, token: str, case_id: UUID) -> list[Appointment]: ...
+    async def set_waitlist(self, token: str, case_id: UUID, *, waiting: bool) -> Waitlist: ...
+    async def my_appointments(self, token: str) -> list[Appointment]: ...
+    async def agenda(self, token: str, start: datetime, end: datetime) -> list[Appointment]: ...
+    async def appointment(self, token: str, appointment_id: UUID) -> Appointment: ...
+    async def reschedule(
+        self, token: str, appointment_id: UUID, starts_at: datetime
+    ) -> Appointment: ...
+    async def cancel(
+        self, token: str, appointment_id: UUID, reason: CancelReason
+    ) -> Appointment: ...
+    async def settle(
+        self,
+        token: str,
+        appointment_id: UUID,
+        *,
+        status: AppointmentStatus,
+        absent: AbsentParty | None = None,
+        reason: NoShowReason | None = None,
+    ) -> Appointment: ...
+    async def requalify(
+        self, token: str, appointment_id: UUID, modality: Modality
+    ) -> Appointment: ...
+    async def consent(
+        self,
+        token: str,
+        appointment_id: UUID,
+        answer: ConsentAnswer,
+        modality: Modality | None = None,
+    ) -> Appointment: ...
+    async def close_site(
+        self,
+        token: str,
+        *,
+        site: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        to_modality: Modality,
+    ) -> Closure: ...
+    async def closures(self, token: str) -> list[Closure]: ...
+    async def closure(self, token: str, closure_id: UUID) -> Closure: ...

@@ -8,7 +8,17 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 
 from jalon_shared.http import CorrelationMiddleware, ReadinessCheck, health_router
-from web.entrypoints import beneficiary, common, counsellor, manager, signin
+from web.entrypoints import (
+    appointments_beneficiary,
+    appointments_counsellor,
+    appointments_manager,
+    beneficiary,
+    common,
+    counsellor,
+    manager,
+    signin,
+)
+from web.entrypoints.collective import router as collective_router
 from web.entrypoints.deps import WebDeps
 from web.entrypoints.errors import install_error_pages
 from web.entrypoints.security import BrowserGuard
@@ -40,4 +50,11 @@ def create_web_app(
     app.include_router(health_router(readiness or {}))
     for module in (common, signin, beneficiary, counsellor, manager):
         app.include_router(module.router)
+    for appointment_pages in (
+        appointments_beneficiary,
+        appointments_counsellor,
+        appointments_manager,
+    ):
+        app.include_router(appointment_pages.router)
+    app.include_router(collective_router)
     return app

@@ -20,6 +20,7 @@ from web.application.show_case import show_case
 from web.application.show_caseload import show_caseload
 from web.application.views import CaseloadFilters
 from web.domain.sessions import Session
+from web.entrypoints.appointments_counsellor import case_section
 from web.entrypoints.deps import Deps
 from web.entrypoints.errors import error_page, explain
 from web.entrypoints.pages import render
@@ -102,6 +103,7 @@ async def case_page(
         status_code=status_code,
         page=shown,
         case=shown.case,
+        **await case_section(session, case_id, deps),
         **context,
     )
 

@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from jalon_shared.auth import TokenIssuer, TokenVerifier
+from web.application.collective_ports import CollectiveApi
 from web.application.limits import SignInLimits
 from web.application.ports import (
     AccountStore,
+    AppointmentApi,
     Clock,
     Hasher,
     IntakeApi,
@@ -41,6 +43,10 @@ class WebDeps:
     secure_cookies: bool
     #: Where the dev mailbox shows sent codes; only set in dev.
     dev_mailbox_url: str | None = None
+    #: The appointment service's API; None leaves the appointment pages unavailable (503).
+    appointments: AppointmentApi | None = None
+    #: Collective sessions on the appointment service; None leaves their pages unavailable.
+    collective: CollectiveApi | None = None
 
 
 def web_deps(request: Request) -> WebDeps:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -53,3 +53,30 @@ def french_phone(phone: str | None) -> str:
         national = "0" + phone[3:]
         return " ".join(national[i : i + 2] for i in range(0, 10, 2))
     return phone
+
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def french_day(moment: datetime | date | None) -> str:
+    """Return "mardi 1er décembre 2026" (a time is read in Paris time), or a dash for none."""
+    if moment is None:
+        return "—"
+    day = _local(moment).date() if isinstance(moment, datetime) else moment
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{WEEKDAYS[day.weekday()]} {first} {MONTHS[day.month - 1]} {day.year}"
+
+
+def french_time(moment: datetime | None) -> str:
+    """Return "14 h 30" (Paris time), or a dash for none."""
+    if moment is None:
+        return "—"
+    local = _local(moment)
+    return f"{local.hour} h {local.minute:02d}"
+
+
+def french_moment(moment: datetime | None) -> str:
+    """Return "mardi 1er décembre 2026, 14 h 30" (Paris time), or a dash for none."""
+    if moment is None:
+        return "—"
+    return f"{french_day(moment)}, {french_time(moment)}"

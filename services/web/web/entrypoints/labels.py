@@ -8,11 +8,14 @@ from typing import Any
 
 from jalon_shared.access import Role
 from jalon_shared.events.vocabulary import (
+    AbsentParty,
     AccessibilityNeed,
+    AppointmentKind,
     CaseAction,
     CaseAlert,
     CaseStatus,
     CloseReason,
+    ConsentAnswer,
     ContactChannel,
     Csp,
     EmploymentSituation,
@@ -22,6 +25,15 @@ from jalon_shared.events.vocabulary import (
     ReviewStatus,
     ServiceLevel,
 )
+from web.application.appointment_views import (
+    REMOTE,
+    AppointmentStatus,
+    CancelReason,
+    ClosureStatus,
+    ExceptionKind,
+    NoShowReason,
+)
+from web.application.collective_views import RegistrationStatus, SessionStatus
 
 CSP: dict[Csp, str] = {
     Csp.CADRE: "Cadre",
@@ -166,6 +178,216 @@ DONE: dict[str, str] = {
     "erased": "Vos données ont été effacées et vous êtes déconnecté.",
     "signed_out": "Vous êtes déconnecté.",
 }
+
+
+# Appointments -------------------------------------------------------------------------------
+
+#: How an appointment is held; the request form's MODALITY words a wish, these a meeting.
+APPOINTMENT_MODALITY: dict[Modality, str] = {
+    Modality.FACE_TO_FACE: "Sur place",
+    Modality.PHONE: "Téléphone",
+    Modality.VIDEO: "Visio",
+    Modality.ASYNCHRONOUS: "Échange écrit",
+}
+#: The modality inside a sentence ("tenir ce rendez-vous en visio").
+APPOINTMENT_MODALITY_PHRASE: dict[Modality, str] = {
+    Modality.FACE_TO_FACE: "sur place",
+    Modality.PHONE: "par téléphone",
+    Modality.VIDEO: "en visio",
+    Modality.ASYNCHRONOUS: "par écrit",
+}
+#: What each modality means for the beneficiary, shown beside its choice.
+APPOINTMENT_MODALITY_HINT: dict[Modality, str] = {
+    Modality.FACE_TO_FACE: "Vous rencontrez votre conseiller dans son lieu d'accueil.",
+    Modality.PHONE: "Votre conseiller vous appelle au numéro que vous avez donné, à l'heure dite.",
+    Modality.VIDEO: (
+        "Un entretien en vidéo depuis un ordinateur, une tablette ou un smartphone, "
+        "avec caméra et micro."
+    ),
+    Modality.ASYNCHRONOUS: (
+        "Vous échangez par écrit avec votre conseiller, à votre rythme, "
+        "jusqu'à une date que vous choisissez."
+    ),
+}
+APPOINTMENT_KIND: dict[AppointmentKind, str] = {
+    AppointmentKind.FIRST_MEETING: "Premier entretien",
+    AppointmentKind.FOLLOW_UP: "Entretien de suivi",
+}
+APPOINTMENT_KIND_HINT: dict[AppointmentKind, str] = {
+    AppointmentKind.FIRST_MEETING: (
+        "Pour faire connaissance et faire le point sur votre situation et votre projet."
+    ),
+    AppointmentKind.FOLLOW_UP: "Pour avancer sur votre projet après un premier entretien.",
+}
+APPOINTMENT_STATUS: dict[AppointmentStatus, str] = {
+    AppointmentStatus.BOOKED: "Prévu",
+    AppointmentStatus.CANCELLED: "Annulé",
+    AppointmentStatus.HELD: "Tenu",
+    AppointmentStatus.NO_SHOW: "Absence",
+}
+CANCEL_REASON: dict[CancelReason, str] = {
+    CancelReason.UNAVAILABLE: "Bénéficiaire indisponible",
+    CancelReason.ILLNESS: "Maladie",
+    CancelReason.NO_LONGER_NEEDED: "Rendez-vous plus nécessaire",
+    CancelReason.COUNSELLOR_UNAVAILABLE: "Conseiller indisponible",
+    CancelReason.SITE_CLOSED: "Lieu d'accueil fermé",
+    CancelReason.REQUALIFICATION_REFUSED: "Changement de modalité refusé",
+    CancelReason.OTHER: "Autre motif",
+}
+NO_SHOW_REASON: dict[NoShowReason, str] = {
+    NoShowReason.ILLNESS: "Maladie",
+    NoShowReason.FORGOT: "Oubli",
+    NoShowReason.TECHNICAL_PROBLEM: "Problème technique",
+    NoShowReason.EMERGENCY: "Urgence",
+    NoShowReason.UNKNOWN: "Motif inconnu",
+}
+ABSENT_PARTY: dict[AbsentParty, str] = {
+    AbsentParty.BENEFICIARY: "Bénéficiaire absent",
+    AbsentParty.COUNSELLOR: "Conseiller absent",
+}
+CONSENT_ANSWER: dict[ConsentAnswer, str] = {
+    ConsentAnswer.ACCEPTED: "Accepté",
+    ConsentAnswer.REFUSED_KEPT: "Refusé, rendez-vous maintenu",
+    ConsentAnswer.REFUSED_CANCELLED: "Refusé, rendez-vous annulé",
+    ConsentAnswer.ACCEPTED_BY_PHONE: "Accepté par téléphone",
+}
+EXCEPTION_KIND: dict[ExceptionKind, str] = {
+    ExceptionKind.UNAVAILABLE: "Absence ou fermeture",
+    ExceptionKind.EXTRA: "Ouverture exceptionnelle",
+}
+CLOSURE_STATUS: dict[ClosureStatus, str] = {
+    ClosureStatus.RUNNING: "En cours d'application",
+    ClosureStatus.DONE: "Terminée",
+}
+#: Weekdays of a plan, 0 being Monday.
+WEEKDAY: dict[int, str] = {
+    0: "Lundi",
+    1: "Mardi",
+    2: "Mercredi",
+    3: "Jeudi",
+    4: "Vendredi",
+    5: "Samedi",
+    6: "Dimanche",
+}
+#: Time zones a counsellor's plan may be kept in (France and its overseas territories).
+TIME_ZONES: dict[str, str] = {
+    "Europe/Paris": "France métropolitaine et Corse (Paris)",
+    "America/Guadeloupe": "Guadeloupe",
+    "America/Martinique": "Martinique",
+    "America/Cayenne": "Guyane",
+    "Indian/Reunion": "La Réunion",
+    "Indian/Mayotte": "Mayotte",
+    "America/Miquelon": "Saint-Pierre-et-Miquelon",
+    "Pacific/Noumea": "Nouvelle-Calédonie",
+    "Pacific/Tahiti": "Polynésie française (Tahiti)",
+    "Pacific/Wallis": "Wallis-et-Futuna",
+}
+#: The place of a meeting that is not at a site.
+REMOTE_PLACE = "À distance"
+
+ENUM_LABELS.update(
+    {
+        AppointmentKind: APPOINTMENT_KIND,
+        AppointmentStatus: APPOINTMENT_STATUS,
+        CancelReason: CANCEL_REASON,
+        NoShowReason: NO_SHOW_REASON,
+        AbsentParty: ABSENT_PARTY,
+        ConsentAnswer: CONSENT_ANSWER,
+        ExceptionKind: EXCEPTION_KIND,
+        ClosureStatus: CLOSURE_STATUS,
+    }
+)
+
+DONE.update(
+    {
+        "appointment_booked": "Votre rendez-vous est réservé.",
+        "appointment_booked_for": "Le rendez-vous est réservé.",
+        "appointment_moved": "Le rendez-vous est déplacé.",
+        "appointment_cancelled": "Le rendez-vous est annulé.",
+        "appointment_held": "Le rendez-vous est marqué comme tenu.",
+        "appointment_no_show": "L'absence est enregistrée.",
+        "remote_proposed": (
+            "Le passage à distance est proposé : la personne doit l'accepter avant qu'il "
+            "s'applique."
+        ),
+        "consent_accepted": "C'est noté : le rendez-vous se fera à distance.",
+        "consent_refused_kept": "C'est noté : le rendez-vous reste comme prévu.",
+        "consent_refused_cancelled": "C'est noté : le rendez-vous est annulé.",
+        "consent_accepted_by_phone": (
+            "L'accord donné par téléphone est enregistré : le rendez-vous se fera à distance."
+        ),
+        "waitlist_joined": (
+            "C'est noté : vous serez prévenu si un créneau plus proche se libère avec votre "
+            "conseiller."
+        ),
+        "waitlist_left": "C'est noté : vous ne serez plus prévenu des créneaux libérés.",
+        "availability_saved": "Vos disponibilités sont enregistrées.",
+        "closure_started": (
+            "La fermeture est enregistrée : les rendez-vous sur place de la période reçoivent "
+            "une proposition à distance. Suivez l'avancement ci-dessous."
+        ),
+    }
+)
+
+
+def appointment_modality(value: object) -> str:
+    """Return how an appointment is held, in French ("Autre" for a code not known here)."""
+    try:
+        return APPOINTMENT_MODALITY[Modality(str(value))]
+    except ValueError:
+        return "Autre"
+
+
+def weekday(value: object) -> str:
+    """Return the French name of a plan's weekday (0 is Monday)."""
+    try:
+        return WEEKDAY[int(str(value))]
+    except (KeyError, ValueError):
+        return "Autre"
+
+
+def place(code: str | None, sites: Mapping[str, str]) -> str:
+    """Return where a meeting is held: a site's name, or "À distance"."""
+    if not code or code == REMOTE:
+        return REMOTE_PLACE
+    return sites.get(code, code)
+
+
+# Collective information sessions --------------------------------------------------------------
+
+SESSION_STATUS: dict[SessionStatus, str] = {
+    SessionStatus.SCHEDULED: "Prévue",
+    SessionStatus.CANCELLED: "Annulée",
+    SessionStatus.HELD: "Tenue",
+}
+REGISTRATION_STATUS: dict[RegistrationStatus, str] = {
+    RegistrationStatus.REGISTERED: "Inscription confirmée",
+    RegistrationStatus.WAITLISTED: "Sur liste d'attente",
+    RegistrationStatus.CANCELLED: "Inscription annulée",
+    RegistrationStatus.ATTENDED: "Présent",
+    RegistrationStatus.ABSENT: "Absent",
+}
+ENUM_LABELS.update({SessionStatus: SESSION_STATUS, RegistrationStatus: REGISTRATION_STATUS})
+DONE.update(
+    {
+        "session_registered": (
+            "Votre inscription est enregistrée. Vous recevez une confirmation avec les détails."
+        ),
+        "session_waitlisted": (
+            "La réunion est complète : vous êtes sur la liste d'attente. "
+            "Vous serez prévenu si une place se libère."
+        ),
+        "session_registration_cancelled": "Votre inscription est annulée.",
+        "session_planned": (
+            "La réunion est créée : les bénéficiaires de la région peuvent s'inscrire."
+        ),
+        "attendance_marked": "La présence est enregistrée.",
+        "session_requalified": (
+            "La modalité de la réunion est changée : chaque inscrit est prévenu."
+        ),
+        "session_cancelled": "La réunion est annulée : chaque inscrit est prévenu.",
+    }
+)
 
 
 def label(value: object, enum: type[StrEnum]) -> str:

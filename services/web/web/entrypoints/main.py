@@ -19,6 +19,8 @@ from jalon_shared.events.envelope import utc_now
 from jalon_shared.mongo import create_client
 from jalon_shared.runtime import Infrastructure, serve
 from jalon_shared.settings import DEV_PORTS, ServiceSettings, dev_url
+from web.adapters.appointments import HttpAppointmentApi
+from web.adapters.collective import HttpCollectiveApi
 from web.adapters.mailer import SmtpMailer
 from web.adapters.mongo import MongoAccountStore, MongoRateLimiter, MongoRevocations
 from web.adapters.security import Argon2Hasher
@@ -61,6 +63,7 @@ class WebOptions(BaseModel):
     private_key_pem: str | None = None
     intake_url: str = dev_url("intake")
     reporting_url: str = dev_url("reporting")
+    appointment_url: str = dev_url("appointment")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "Jalon <no-reply@jalon.invalid>"
@@ -140,6 +143,10 @@ def build_app(settings: WebSettings) -> FastAPI:
         form_key=form_key_of(private_pem),
         secure_cookies=options.secure_cookies,
         dev_mailbox_url=options.dev_mailbox_url,
+        appointments=HttpAppointmentApi(
+            ServiceClient(http, options.appointment_url, "appointment")
+        ),
+        collective=HttpCollectiveApi(ServiceClient(http, options.appointment_url, "appointment")),
     )
 
     @asynccontextmanager
