@@ -82,6 +82,8 @@ async def book_one(
                 params={"modality": modality, "kind": kind, "days": 21},
                 headers=who,
             )
+            if found.status_code not in (200, 404):
+                return False
             if found.status_code == 200:
                 slots = found.json()["slots"]
                 if not slots:
@@ -109,11 +111,17 @@ async def seed_appointments(issuer: TokenIssuer) -> int:
     async with httpx.AsyncClient(timeout=15) as http:
         for staff in demo_counsellors():
             who = headers(issuer, staff.account_id, Role.COUNSELLOR, staff.region)
-            answer = await http.put(
-                f"{dev_url('appointment')}/me/availability",
-                json=demo_plan(staff.site or "remote"),
-                headers=who,
-            )
+            # The sites reach the appointment service's directory copy through Kafka: a plan
+            # naming a site it does not know yet is refused (422) until they do.
+            for _ in range(60):
+                answer = await http.put(
+                    f"{dev_url('appointment')}/me/availability",
+                    json=demo_plan(staff.site or "remote"),
+                    headers=who,
+                )
+                if answer.status_code != 422:
+                    break
+                await asyncio.sleep(0.5)
             answer.raise_for_status()
         for staff in demo_counsellors():
             who = headers(issuer, staff.account_id, Role.COUNSELLOR, staff.region)
