@@ -39,9 +39,9 @@ PARIS = ZoneInfo("Europe/Paris")
 async def appointment(
     kafka: EmbeddedKafka, mongo: EmbeddedMongo, keys: Keys, mongo_client: Client
 ) -> AsyncIterator[RunningService]:
-    """Run the appointment service for this module."""
+    """Run the appointment service for this module, under consumer groups of its own."""
     async with run_service(
-        "appointment", build_appointment, kafka, mongo, keys, mongo_client
+        "appointment-booking", build_appointment, kafka, mongo, keys, mongo_client
     ) as service:
         yield service
 
@@ -551,7 +551,9 @@ async def test_a_site_closure_over_thirty_appointments_survives_a_restart_withou
         headers=keys.headers(str(beneficiary_id), Role.BENEFICIARY),
     )
     assert submitted.status_code in (200, 201), submitted.text
-    plain = service_settings("appointment", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
+    plain = service_settings(
+        "appointment-closure", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys
+    )
     settings = AppointmentSettings(
         **plain.model_dump(),
         notifications=NotificationSettings(

@@ -69,7 +69,7 @@ async def appointment(
 ) -> AsyncIterator[Appointment]:
     """Run the service with the directory copy seeded as intake's events would have left it."""
     settings = service_settings(
-        "appointment", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys
+        "appointment-collective", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys
     )
     clock = MovableClock()
     db = mongo_client[settings.database_name()]

@@ -128,7 +128,7 @@ def build_app(
         await erase_beneficiary(eraser, event, session)
         await collective.erase(event, session)
 
-    infra.consume("appointment.erasure", [topics.INTAKE_BENEFICIARY], on_erasure)
+    infra.consume(f"{settings.service_name}.erasure", [topics.INTAKE_BENEFICIARY], on_erasure)
     infra.document_publications(
         {
             topics.APPOINTMENT: [
