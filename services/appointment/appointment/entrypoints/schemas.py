@@ -6,7 +6,15 @@ from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 from appointment.domain.availability import (
@@ -49,7 +57,7 @@ class Form(BaseModel):
 class WindowForm(Form):
     """A weekly opening in the counsellor's wall-clock time."""
 
-    weekday: int = Field(ge=0, le=6, description="0 is Monday, 6 is Sunday")
+    weekday: StrictInt = Field(ge=0, le=6, description="0 is Monday, 6 is Sunday")
     start: ClockTime
     end: ClockTime
     place: Code = Field(description='A site code, or "remote"')
@@ -58,12 +66,12 @@ class WindowForm(Form):
 class RulesForm(Form):
     """Lengths, buffers, notice and horizon."""
 
-    first_meeting_minutes: int = Field(default=60, ge=15, le=240)
-    follow_up_minutes: int = Field(default=45, ge=15, le=240)
-    buffer_before_minutes: int = Field(default=0, ge=0, le=120)
-    buffer_after_minutes: int = Field(default=15, ge=0, le=120)
-    notice_hours: int = Field(default=24, ge=0, le=24 * 14)
-    horizon_days: int = Field(default=60, ge=1, le=365)
+    first_meeting_minutes: StrictInt = Field(default=60, ge=15, le=240)
+    follow_up_minutes: StrictInt = Field(default=45, ge=15, le=240)
+    buffer_before_minutes: StrictInt = Field(default=0, ge=0, le=120)
+    buffer_after_minutes: StrictInt = Field(default=15, ge=0, le=120)
+    notice_hours: StrictInt = Field(default=24, ge=0, le=24 * 14)
+    horizon_days: StrictInt = Field(default=60, ge=1, le=365)
 
 
 class ExceptionForm(Form):
