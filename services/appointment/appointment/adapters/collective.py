@@ -17,7 +17,7 @@ from uuid import UUID
 from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from appointment.adapters.mongo import NOTIFICATIONS, notice_to_doc
+from appointment.adapters.mongo import NOTIFICATIONS, StagedWrites, StagingUnitOfWork
 from appointment.application.collective_ports import (
     AlreadyRegisteredError,
     CollectiveTransaction,
@@ -31,13 +31,11 @@ from appointment.domain.collective import (
     RegistrationStatus,
     SessionStatus,
 )
-from appointment.domain.notices import Notice
 from jalon_shared.directory.model import CaseEntry
 from jalon_shared.directory.store import CASES, Directory
-from jalon_shared.events.envelope import Event
 from jalon_shared.events.vocabulary import Modality
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
-from jalon_shared.mongo import Client, Database, Session, in_transaction
+from jalon_shared.mongo import Client, Database, Session
 from jalon_shared.mongo import Collection as MongoCollection
 from jalon_shared.places import PlaceProblem
 
@@ -188,14 +186,12 @@ def _status_change(registration: Registration) -> UpdateOne:
     )
 
 
-class MongoCollectiveTransaction(CollectiveTransaction):
+class MongoCollectiveTransaction(StagedWrites, CollectiveTransaction):
     """The transaction's reads and writes; events and notices are written at its end."""
 
     def __init__(self, collections: CollectiveCollections, session: Session) -> None:
+        super().__init__(collections.notifications, session)
         self._c = collections
-        self._session = session
-        self.events: list[Event] = []
-        self.notices: list[Notice] = []
 
     async def session(self, session_id: UUID) -> CollectiveSession | None:
         """Return a session read in the transaction's snapshot."""
@@ -320,31 +316,9 @@ class MongoCollectiveTransaction(CollectiveTransaction):
         )
         return result.deleted_count
 
-    def publish(self, *events: Event) -> None:
-        """Queue events for the outbox, written when the work ends."""
-        self.events.extend(events)
 
-    def notify(self, *notices: Notice) -> None:
-        """Queue notices for the notification outbox, written when the work ends."""
-        self.notices.extend(notices)
-
-    async def flush(self, outbox: Outbox, now: datetime) -> None:
-        """Write the queued events and notices in the transaction."""
-        await outbox.stage(self.events, self._session)
-        if self.notices:
-            # Upserts keyed by the notice: a retried piece of work queues it once.
-            await self._c.notifications.bulk_write(
-                [
-                    UpdateOne({"_id": n.key}, {"$setOnInsert": notice_to_doc(n, now)}, upsert=True)
-                    for n in self.notices
-                ],
-                ordered=False,
-                session=self._session,
-            )
-
-
-class MongoCollectiveUnitOfWork:
-    """Runs collective use cases in MongoDB transactions and wakes the relay after a commit."""
+class MongoCollectiveUnitOfWork(StagingUnitOfWork[MongoCollectiveTransaction]):
+    """Runs collective use cases in MongoDB transactions."""
 
     def __init__(
         self,
@@ -355,30 +329,15 @@ class MongoCollectiveUnitOfWork:
         clock: Callable[[], datetime],
         on_notices: Callable[[], None] = lambda: None,
     ) -> None:
-        self._client = client
+        super().__init__(
+            client,
+            lambda session: MongoCollectiveTransaction(collections, session),
+            outbox,
+            relay,
+            clock,
+            on_notices,
+        )
         self._c = collections
-        self._outbox = outbox
-        self._relay = relay
-        self._clock = clock
-        self._on_notices = on_notices
-
-    async def run(self, work: Callable[[CollectiveTransaction], Awaitable[T]]) -> T:
-        """Run work in one transaction; its events and notices commit with it."""
-        queued: list[bool] = []
-
-        async def attempt(session: Session) -> T:
-            tx = MongoCollectiveTransaction(self._c, session)
-            result = await work(tx)
-            await tx.flush(self._outbox, self._clock())
-            queued[:] = [bool(tx.events), bool(tx.notices)]
-            return result
-
-        result = await in_transaction(self._client, attempt)
-        if queued and queued[0]:
-            self._relay.notify()
-        if queued and queued[1]:
-            self._on_notices()
-        return result
 
     def joining(self, session: Session) -> JoinedUnitOfWork:
         """Return a unit of work that runs inside a transaction someone else commits."""

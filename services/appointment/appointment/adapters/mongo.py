@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import structlog
@@ -336,14 +336,85 @@ def face_to_face_query(
     return query
 
 
-class MongoAppointmentTransaction(AppointmentTransaction):
-    """The transaction's reads and writes; events and notices are written at its end."""
+class StagedWrites:
+    """Events and notices a transaction queues, written together when its work ends."""
 
-    def __init__(self, collections: AppointmentCollections, session: Session) -> None:
-        self._c = collections
+    def __init__(self, notifications: Collection, session: Session) -> None:
+        self._notifications = notifications
         self._session = session
         self.events: list[Event] = []
         self.notices: list[Notice] = []
+
+    def publish(self, *events: Event) -> None:
+        """Queue events for the outbox, written when the work ends."""
+        self.events.extend(events)
+
+    def notify(self, *notices: Notice) -> None:
+        """Queue notices for the notification outbox, written when the work ends."""
+        self.notices.extend(notices)
+
+    async def flush(self, outbox: Outbox, now: datetime) -> None:
+        """Write the queued events and notices in the transaction."""
+        await outbox.stage(self.events, self._session)
+        if self.notices:
+            # Upserts keyed by the notice: a retried or resumed piece of work queues it once.
+            await self._notifications.bulk_write(
+                [
+                    UpdateOne({"_id": n.key}, {"$setOnInsert": notice_to_doc(n, now)}, upsert=True)
+                    for n in self.notices
+                ],
+                ordered=False,
+                session=self._session,
+            )
+
+
+TxT = TypeVar("TxT", bound=StagedWrites)
+
+
+class StagingUnitOfWork(Generic[TxT]):
+    """Runs work in MongoDB transactions; after a commit, wakes the relay and the dispatcher."""
+
+    def __init__(
+        self,
+        client: Client,
+        open_transaction: Callable[[Session], TxT],
+        outbox: Outbox,
+        relay: OutboxRelay,
+        clock: Callable[[], datetime],
+        on_notices: Callable[[], None],
+    ) -> None:
+        self._client = client
+        self._open = open_transaction
+        self._outbox = outbox
+        self._relay = relay
+        self._clock = clock
+        self._on_notices = on_notices
+
+    async def run(self, work: Callable[[TxT], Awaitable[T]]) -> T:
+        """Run work in one transaction; its events and notices commit with it."""
+        queued: list[bool] = []
+
+        async def attempt(session: Session) -> T:
+            tx = self._open(session)
+            result = await work(tx)
+            await tx.flush(self._outbox, self._clock())
+            queued[:] = [bool(tx.events), bool(tx.notices)]
+            return result
+
+        result = await in_transaction(self._client, attempt)
+        if queued and queued[0]:
+            self._relay.notify()
+        if queued and queued[1]:
+            self._on_notices()
+        return result
+
+
+class MongoAppointmentTransaction(StagedWrites, AppointmentTransaction):
+    """The transaction's reads and writes; events and notices are written at its end."""
+
+    def __init__(self, collections: AppointmentCollections, session: Session) -> None:
+        super().__init__(collections.notifications, session)
+        self._c = collections
 
     async def appointment(self, appointment_id: UUID) -> Appointment | None:
         """Return an appointment read in the transaction's snapshot."""
@@ -480,31 +551,9 @@ class MongoAppointmentTransaction(AppointmentTransaction):
         """Take a case off the waitlist."""
         await self._c.waitlist.delete_one({"_id": case_id}, session=self._session)
 
-    def publish(self, *events: Event) -> None:
-        """Queue events for the outbox, written when the work ends."""
-        self.events.extend(events)
 
-    def notify(self, *notices: Notice) -> None:
-        """Queue notices for the notification outbox, written when the work ends."""
-        self.notices.extend(notices)
-
-    async def flush(self, outbox: Outbox, now: datetime) -> None:
-        """Write the queued events and notices in the transaction."""
-        await outbox.stage(self.events, self._session)
-        if self.notices:
-            # Upserts keyed by the notice: a retried or resumed piece of work queues it once.
-            await self._c.notifications.bulk_write(
-                [
-                    UpdateOne({"_id": n.key}, {"$setOnInsert": notice_to_doc(n, now)}, upsert=True)
-                    for n in self.notices
-                ],
-                ordered=False,
-                session=self._session,
-            )
-
-
-class MongoUnitOfWork:
-    """Runs use cases in MongoDB transactions and wakes the relay after a commit."""
+class MongoUnitOfWork(StagingUnitOfWork[MongoAppointmentTransaction]):
+    """Runs appointment use cases in MongoDB transactions."""
 
     def __init__(
         self,
@@ -515,30 +564,14 @@ class MongoUnitOfWork:
         clock: Callable[[], datetime],
         on_notices: Callable[[], None] = lambda: None,
     ) -> None:
-        self._client = client
-        self._c = collections
-        self._outbox = outbox
-        self._relay = relay
-        self._clock = clock
-        self._on_notices = on_notices
-
-    async def run(self, work: Callable[[AppointmentTransaction], Awaitable[T]]) -> T:
-        """Run work in one transaction; its events and notices commit with it."""
-        queued: list[bool] = []
-
-        async def attempt(session: Session) -> T:
-            tx = MongoAppointmentTransaction(self._c, session)
-            result = await work(tx)
-            await tx.flush(self._outbox, self._clock())
-            queued[:] = [bool(tx.events), bool(tx.notices)]
-            return result
-
-        result = await in_transaction(self._client, attempt)
-        if queued and queued[0]:
-            self._relay.notify()
-        if queued and queued[1]:
-            self._on_notices()
-        return result
+        super().__init__(
+            client,
+            lambda session: MongoAppointmentTransaction(collections, session),
+            outbox,
+            relay,
+            clock,
+            on_notices,
+        )
 
 
 @dataclass(frozen=True, slots=True)
