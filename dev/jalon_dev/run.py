@@ -149,6 +149,8 @@ def service_env(
     if service.module == "web":
         env |= {
             "JALON_WEB__PRIVATE_KEY_FILE": str(private_key),
+            # The link page verifies what appointment signs into its messages.
+            "JALON_WEB__LINK_SECRET": dev_secret("link_secret"),
             **{
                 f"JALON_WEB__{s.module.upper()}_URL": dev_url(s.module)
                 for s in SERVICES

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from pydantic import SecretStr
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
@@ -48,6 +49,8 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 #: Screenshots for people to look at; outside the repository on purpose.
 SHOTS = Path(tempfile.gettempdir()) / "jalon-shots"
 WIDTHS = (1280, 390)
+#: Shared by appointment, which signs the links in its messages, and the front, which opens them.
+LINK_SECRET = "e2e-link-secret-" + "0" * 32
 
 
 @dataclass
@@ -118,6 +121,7 @@ async def web_stack(
             dev_mailbox_url=dev_mailbox.url,
             # Every test signs in from 127.0.0.1: the per-address limits are not under test.
             rate_limits=RateLimitOptions(password_per_address=200, code_per_address=200),
+            link_secret=SecretStr(LINK_SECRET),
         ),
     )
     lea = BeneficiaryAccount(email=DEMO_BENEFICIARY_EMAIL, beneficiary_id=DEMO_BENEFICIARY_ID)
@@ -132,6 +136,7 @@ async def web_stack(
                 intake_url=f"http://127.0.0.1:{ports['intake']}",
                 web_url=f"http://127.0.0.1:{ports['web']}",
                 poll_interval_ms=200,
+                link_secret=SecretStr(LINK_SECRET),
             ),
         )
         await serve_app(build_appointment(appointment_settings), ports["appointment"], stack)

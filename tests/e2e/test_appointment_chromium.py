@@ -4,6 +4,7 @@ counsellor finds it in the agenda, a manager closes the site and the beneficiary
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ from tests.e2e.test_web_chromium import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
+#: An appointment's action link in a message body.
+LINK = re.compile(r"http://127\.0\.0\.1:\d+/rdv/[A-Za-z0-9_.-]+")
 RENNES_COUNSELLORS = ("c-camille-bernard", "c-louise-martin")
 
 
@@ -165,14 +168,34 @@ async def test_a_beneficiary_books_video_the_counsellor_sees_it_and_a_site_closu
     progress = await in_browser(manager_closes_rennes)
     assert "1 / 1" in progress or "/" in progress
 
-    def beneficiary_consents() -> str:
+    def consent_link() -> str:
+        """Return the action link of the consent request the closure mailed to the beneficiary."""
+        deadline = time.monotonic() + 30
+        while True:
+            for mail in stack.mailbox.inbox.newest_first():
+                if email in mail.recipients and mail.subject.startswith("Changement proposé"):
+                    found = LINK.search(mail.body)
+                    assert found, mail.body
+                    return found.group(0)
+            assert time.monotonic() < deadline, "no consent request reached the mailbox"
+            time.sleep(0.5)
+
+    def beneficiary_consents_from_the_email() -> str:
+        # Signed out, as someone reading their mail on a phone: the link alone opens the page.
         sign_out(browser, base)
+        browser.get(consent_link())
+        shoot(browser, "34-beneficiary-consent-link")
+        submit(browser, f"#consent-accept-video-{rennes_id}")
+        shoot(browser, "35-beneficiary-after-consent")
+        return browser.find_element(By.TAG_NAME, "main").text
+
+    after = await in_browser(beneficiary_consents_from_the_email)
+    assert "Visio" in after
+    assert "le rendez-vous se fera à distance" in after
+
+    def beneficiary_sees_it_in_the_space() -> str:
         sign_in_beneficiary(browser, stack, email)
         browser.get(f"{base}/beneficiary/appointments")
-        shoot(browser, "34-beneficiary-consent")
-        submit(browser, f"#consent-accept-video-{rennes_id}")
         return browser.find_element(By.ID, f"appointment-{rennes_id}").text
 
-    after = await in_browser(beneficiary_consents)
-    assert "Visio" in after
-    shoot(browser, "35-beneficiary-after-consent")
+    assert "Visio" in await in_browser(beneficiary_sees_it_in_the_space)

@@ -22,7 +22,6 @@ from pydantic import SecretStr
 
 from appointment.adapters.dispatcher import NotificationDispatcher
 from appointment.adapters.email import EmailChannel
-from appointment.adapters.links import SignedLinks
 from appointment.adapters.mongo import appointment_to_doc, notice_to_doc
 from appointment.adapters.notifications import MongoFactsLoader, MongoNotificationStore
 from appointment.adapters.sms import HttpSmsChannel
@@ -39,6 +38,7 @@ from jalon_shared.access import Role
 from jalon_shared.events.envelope import utc_now
 from jalon_shared.events.vocabulary import AppointmentKind, ContactChannel, Modality
 from jalon_shared.http import install_common
+from jalon_shared.links import SignedLinks
 from jalon_shared.mongo import Client, Database
 from jalon_shared.runtime import Infrastructure, verifier_from
 from tests.support import Keys, eventually, service_settings

@@ -17,7 +17,6 @@ from icalendar import Calendar
 
 from appointment.adapters.email import EmailChannel, message_id
 from appointment.adapters.ics import feed, invitation
-from appointment.adapters.links import LinkError, SignedLinks
 from appointment.application.dispatch_notifications import Dispatch, Outcome, dispatch_next
 from appointment.application.notification_ports import ChannelError, Claimed, Outgoing
 from appointment.domain.messages import (
@@ -34,6 +33,7 @@ from appointment.domain.messages import (
 )
 from appointment.domain.notices import Notice, Template, appointment_notice
 from jalon_shared.events.vocabulary import AppointmentKind, ContactChannel, Modality
+from jalon_shared.links import LinkError, SignedLinks
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -24,7 +24,6 @@ from appointment.adapters.calendar_feed import MongoCounsellorCalendar, MongoFee
 from appointment.adapters.contacts import HttpContacts
 from appointment.adapters.dispatcher import NotificationDispatcher
 from appointment.adapters.email import EmailChannel
-from appointment.adapters.links import SignedLinks
 from appointment.adapters.notifications import MongoFactsLoader, MongoNotificationStore
 from appointment.adapters.sms import HttpSmsChannel
 from appointment.application.dispatch_notifications import Dispatch
@@ -32,6 +31,7 @@ from appointment.application.notification_ports import Channel
 from appointment.domain.messages import ChannelKind
 from appointment.entrypoints.feed_http import FeedDeps, build_feed_router
 from jalon_shared.auth import ServiceTokens
+from jalon_shared.links import SignedLinks
 from jalon_shared.runtime import Infrastructure
 from jalon_shared.settings import dev_url
 

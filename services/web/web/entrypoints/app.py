@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from jalon_shared.http import CorrelationMiddleware, ReadinessCheck, health_router
 from web.entrypoints import (
+    action_link,
     appointments_beneficiary,
     appointments_counsellor,
     appointments_manager,
@@ -54,6 +55,7 @@ def create_web_app(
         appointments_beneficiary,
         appointments_counsellor,
         appointments_manager,
+        action_link,
     ):
         app.include_router(appointment_pages.router)
     app.include_router(collective_router)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from jalon_shared.auth import TokenIssuer, TokenVerifier
+from jalon_shared.links import SignedLinks
 from web.application.collective_ports import CollectiveApi
 from web.application.limits import SignInLimits
 from web.application.ports import (
@@ -47,6 +48,8 @@ class WebDeps:
     appointments: AppointmentApi | None = None
     #: Collective sessions on the appointment service; None leaves their pages unavailable.
     collective: CollectiveApi | None = None
+    #: Verifies the appointment links in messages; None leaves the link pages unavailable.
+    links: SignedLinks | None = None
 
 
 def web_deps(request: Request) -> WebDeps:

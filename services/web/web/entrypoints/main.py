@@ -12,10 +12,11 @@ import httpx
 import structlog
 from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from jalon_shared.auth import TokenIssuer, TokenVerifier
 from jalon_shared.events.envelope import utc_now
+from jalon_shared.links import SignedLinks
 from jalon_shared.mongo import create_client
 from jalon_shared.runtime import Infrastructure, serve
 from jalon_shared.settings import DEV_PORTS, ServiceSettings, dev_url
@@ -74,6 +75,9 @@ class WebOptions(BaseModel):
     #: Origins the front is reached at besides its Host (e.g. https://jalon.example behind TLS).
     public_origins: tuple[str, ...] = ()
     rate_limits: RateLimitOptions = RateLimitOptions()
+    #: Verifies the appointment links in messages (the appointment service's link secret).
+    #: Unset, the link pages answer 503 and people sign in to act on their appointments.
+    link_secret: SecretStr | None = None
 
     def private_key(self) -> str:
         """Return the signing key PEM."""
@@ -147,6 +151,9 @@ def build_app(settings: WebSettings) -> FastAPI:
             ServiceClient(http, options.appointment_url, "appointment")
         ),
         collective=HttpCollectiveApi(ServiceClient(http, options.appointment_url, "appointment")),
+        links=None
+        if options.link_secret is None
+        else SignedLinks(options.link_secret.get_secret_value()),
     )
 
     @asynccontextmanager

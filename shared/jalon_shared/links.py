@@ -1,4 +1,7 @@
-"""Signed action links: a beneficiary opens their appointment from a message without a password."""
+"""Signed action links: a beneficiary opens their appointment from a message without a password.
+
+Appointment signs them into its messages; the web front verifies them on its link page.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ class LinkError(ValueError):
 class SignedLinks:
     """Signs and verifies the links to an appointment's page (HS256 JWT, ids and expiry only)."""
 
-    def __init__(self, secret: str, web_url: str) -> None:
+    def __init__(self, secret: str, web_url: str = "") -> None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"the link secret needs at least {MIN_SECRET_BYTES} bytes")
         self._secret = secret
