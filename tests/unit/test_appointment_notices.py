@@ -246,6 +246,16 @@ def test_a_reminder_for_an_older_sequence_is_stale() -> None:
         (Template.BOOKED, facts(beneficiary_id=uuid.uuid4()), "not_theirs"),
         (Template.CONSENT_REQUESTED, facts(), "already_answered"),
         (Template.CANCELLED, facts(status="cancelled", sequence=0), None),
+        (
+            Template.BOOKED,
+            facts(starts_at=NOW - timedelta(hours=2), ends_at=NOW - timedelta(hours=1)),
+            "already_over",
+        ),
+        (
+            Template.CANCELLED,
+            facts(status="cancelled", starts_at=NOW - timedelta(hours=2), ends_at=NOW),
+            "already_over",
+        ),
     ],
 )
 def test_stale_notices_are_named(template: Template, about: Facts, reason: str | None) -> None:

@@ -240,6 +240,9 @@ def stale_reason(notice: Notice, facts: Facts | None, now: datetime) -> str | No
         if facts.beneficiary_id != notice.beneficiary_id:
             # Never tell someone about an appointment that is not theirs.
             return "not_theirs"
+        if now >= facts.ends_at:
+            # After an outage, or for history recorded late: news of a meeting already over.
+            return "already_over"
         if notice.template in ABOUT_BOOKED and facts.status != "booked":
             return "not_booked"
         if notice.template in REMINDERS:
