@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
-from jalon_dev.demo import DEMO_BENEFICIARY_ID, DemoStaff, demo_counsellors
+from jalon_dev.demo import (
+    DEMO_BENEFICIARY_ID,
+    DEMO_REGIONS,
+    DEMO_STAFF,
+    DemoStaff,
+    demo_counsellors,
+)
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer
 from jalon_shared.settings import dev_url
@@ -17,6 +24,28 @@ from jalon_shared.settings import dev_url
 #: Modalities the demo bookings cycle through, all of equal standing.
 MODALITIES = ("video", "face_to_face", "phone", "video", "face_to_face", "asynchronous")
 BOOKED_PER_COUNSELLOR = 8
+PARIS = ZoneInfo("Europe/Paris")
+#: Each region's information meetings: title, partner, modality, days ahead, start, length, seats.
+DEMO_SESSIONS = (
+    (
+        "Découvrir le conseil en évolution professionnelle",
+        None,
+        "face_to_face",
+        8,
+        time(14),
+        120,
+        12,
+    ),
+    (
+        "Financer sa formation : CPF et Transitions Pro",
+        "Transitions Pro",
+        "video",
+        12,
+        time(10),
+        90,
+        20,
+    ),
+)
 
 
 def demo_plan(site: str) -> dict[str, Any]:
@@ -138,3 +167,42 @@ async def seed_appointments(issuer: TokenIssuer) -> int:
                 for n, modality in enumerate(("video", "face_to_face")):
                     booked += await book_one(http, str(case["case_id"]), modality, lea, n + 3)
     return booked
+
+
+def paris_at(days_ahead: int, at: time) -> datetime:
+    """Return a Paris wall-clock time some days from today, moved off the weekend."""
+    day = datetime.now(PARIS).date() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, at, tzinfo=PARIS)
+
+
+async def seed_collective_sessions(issuer: TokenIssuer) -> int:
+    """Plan each region's information meetings and register Léa to the first; return them."""
+    planned = 0
+    base = dev_url("appointment")
+    async with httpx.AsyncClient(timeout=15) as http:
+        for staff in (s for s in DEMO_STAFF if s.role is Role.MANAGER):
+            who = headers(issuer, staff.account_id, Role.MANAGER, staff.region)
+            sites = next(s for (code, _), s in DEMO_REGIONS.items() if code == staff.region)
+            for title, partner, modality, days, at, minutes, seats in DEMO_SESSIONS:
+                starts = paris_at(days, at)
+                body = {
+                    "title": title,
+                    "partner": partner,
+                    "modality": modality,
+                    "site": sites[0][0] if modality == "face_to_face" else None,
+                    "starts_at": starts.isoformat(),
+                    "ends_at": (starts + timedelta(minutes=minutes)).isoformat(),
+                    "capacity": seats,
+                }
+                answer = await http.post(f"{base}/collective-sessions", json=body, headers=who)
+                answer.raise_for_status()
+                planned += 1
+                if staff.region == "bretagne" and modality == "face_to_face":
+                    session_id = answer.json()["session_id"]
+                    lea = headers(issuer, str(DEMO_BENEFICIARY_ID), Role.BENEFICIARY)
+                    await http.post(
+                        f"{base}/collective-sessions/{session_id}/registration", headers=lea
+                    )
+    return planned

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from jalon_dev.appointments import seed_appointments
+from jalon_dev.appointments import seed_appointments, seed_collective_sessions
 from jalon_dev.demo import (
     DEMO_BENEFICIARY_EMAIL,
     DEMO_BENEFICIARY_ID,
@@ -363,6 +363,7 @@ async def run() -> None:
             print("booking demo appointments...")
             try:
                 print(f"  {await seed_appointments(issuer)} appointments booked")
+                print(f"  {await seed_collective_sessions(issuer)} information meetings planned")
                 marker.touch()
             except httpx.HTTPError as exc:
                 # The stack is still usable without the demo bookings; the next start retries.
