@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from jalon_dev.mailbox import DevMailbox
 from jalon_dev.run import Service, service_env
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo, free_port
 from jalon_shared.access import Role
@@ -51,15 +52,24 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
     mongo = EmbeddedMongo(log_path=work / "secantus.log")
     kafka = EmbeddedKafka(log_path=work / "tansu.log")
     processes: list[subprocess.Popen[bytes]] = []
+    mailbox = DevMailbox(smtp_port=free_port(), page_port=free_port())
     mongo.start()
     kafka.start()
     client = create_client(MongoSettings(uri=mongo.uri))
     try:
         await ensure_topics(KafkaSettings(bootstrap_servers=kafka.bootstrap), PARTITIONS)
         services = [Service(module, free_port()) for module in modules]
+        ports = {s.module: s.port for s in services}
+        # Notices go to a sink and read contacts from this stack's intake, so the dispatcher
+        # works as in production instead of retrying failures in the background.
+        await mailbox.start()
         for service in services:
-            env = service_env(service, kafka, mongo, work / "public.pem", work / "private.pem")
+            env = service_env(
+                service, kafka, mongo, work / "public.pem", work / "private.pem", mailbox
+            )
             env["JALON_LOG_LEVEL"] = "WARNING"
+            if "intake" in ports:
+                env["JALON_NOTIFICATIONS__INTAKE_URL"] = f"http://127.0.0.1:{ports['intake']}"
             processes.append(
                 subprocess.Popen(
                     [sys.executable, "-m", service.module],
@@ -79,6 +89,7 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
         for process in processes:
             process.wait(timeout=20)
         await client.close()
+        await mailbox.stop()
         kafka.stop()
         mongo.stop()
 
