@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install install-browser install-node run test lint typecheck unit integration contract e2e bench format clean
+.PHONY: install install-browser install-node install-pdf-tools run test lint typecheck unit integration contract e2e bench format clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -32,7 +32,12 @@ install-browser:
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; else \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
 
-run: install
+# WeasyPrint's Pango and the PDF page renderer the signature tests look at pages with.
+install-pdf-tools:
+	@if [ -x /usr/bin/pdftoppm ] && ldconfig -p | grep -q libpangoft2-1.0; then :; else \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; fi
+
+run: install install-pdf-tools
 	$(BIN)/python -m jalon_dev.run
 
 lint: install
@@ -54,7 +59,7 @@ contract: install install-node
 e2e: install install-browser
 	$(BIN)/pytest tests/e2e -q
 
-test: lint typecheck install-browser install-node
+test: lint typecheck install-browser install-node install-pdf-tools
 	$(BIN)/pytest -q
 
 bench: install
