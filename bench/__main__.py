@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["bench.slice", "bench.caseload", "bench.appointment"]
+BENCHMARKS = ["bench.slice", "bench.caseload", "bench.appointment", "bench.signature"]
 #: One line per run: the figures that do not depend on the machine's noise are tracked here.
 HISTORY = Path(__file__).with_name("history.jsonl")
 TRACKED = (
@@ -22,6 +22,10 @@ TRACKED = (
     "first_page_50_commands_per_call",
     "free_slot_search_90d_p95_ms",
     "booking_p99_ms",
+    "seal_p95_ms",
+    "ratio_seal_p95_to_30ms_target",
+    "render_3_pages_p50_ms",
+    "render_and_seal_per_s",
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import secrets
 import signal
@@ -36,6 +37,7 @@ from jalon_dev.demo import (
     region_body,
 )
 from jalon_dev.mailbox import PAGE_PORT, SMTP_PORT, DevMailbox
+from jalon_dev.pki import ensure_dev_pki
 from jalon_dev.sms import PAGE_PORT as SMS_PORT
 from jalon_dev.sms import DevSms
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
@@ -142,6 +144,15 @@ def service_env(
         env |= {
             "JALON_AUTH__SERVICE_PUBLIC_KEY_FILE": str(service_public),
             "JALON_AUTH__SERVICE_PRIVATE_KEY_FILE": str(service_private),
+        }
+    if service.module == "document_signature":
+        # The organisation's seal and the verifier's trust root: a dev PKI kept under .data/pki.
+        pki = ensure_dev_pki(DATA / "pki")
+        env |= {
+            "JALON_SIGNING__KEY_FILE": str(pki.org_key),
+            "JALON_SIGNING__CERT_FILE": str(pki.org_cert),
+            "JALON_SIGNING__CHAIN_FILES": json.dumps([str(pki.ca_cert)]),
+            "JALON_SIGNING__TRUST_ROOT_FILES": json.dumps([str(pki.ca_cert)]),
         }
     if service.module == "appointment" and mailbox is not None:
         # Appointment notices (e-mail with invitations, SMS) go to the dev mailbox and SMS fake.
