@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import structlog
@@ -264,11 +265,39 @@ def is_json(content_type: bytes | None) -> bool:
     )
 
 
-class JsonBodyMiddleware:
-    """Refuse with 415 a POST, PUT or PATCH whose body is not declared as JSON."""
+@dataclass(frozen=True, slots=True)
+class RawBodyRoute:
+    """A path whose body is not JSON (an upload, a PDF), with its own media types and size."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    #: Matched against the whole request path, whatever the method: another method is the
+    #: router's to refuse (405), not the media check's.
+    path: re.Pattern[str]
+    media_types: frozenset[str]
+    max_bytes: int
+
+    def matches(self, scope: Scope) -> bool:
+        """Return whether a request is for this path."""
+        return self.path.fullmatch(scope["path"]) is not None
+
+    def accepts(self, content_type: bytes | None) -> bool:
+        """Return whether a Content-Type names one of the route's media types."""
+        if content_type is None:
+            return False
+        media = content_type.split(b";", 1)[0].strip().lower().decode("latin-1")
+        return media in self.media_types
+
+
+def raw_route_of(scope: Scope, routes: Sequence[RawBodyRoute]) -> RawBodyRoute | None:
+    """Return the raw-body route a request is for, if any."""
+    return next((route for route in routes if route.matches(scope)), None)
+
+
+class JsonBodyMiddleware:
+    """Refuse with 415 a POST, PUT or PATCH body that is not JSON (or its raw route's type)."""
+
+    def __init__(self, app: ASGIApp, raw_routes: Sequence[RawBodyRoute] = ()) -> None:
         self._app = app
+        self._raw = tuple(raw_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in BODY_METHODS:
@@ -276,7 +305,17 @@ class JsonBodyMiddleware:
             has_body = _header(scope, b"transfer-encoding") is not None or (
                 length is not None and length.strip() not in (b"", b"0")
             )
-            if has_body and not is_json(_header(scope, b"content-type")):
+            content_type = _header(scope, b"content-type")
+            raw = raw_route_of(scope, self._raw)
+            if raw is not None:
+                if has_body and not raw.accepts(content_type):
+                    allowed = ", ".join(sorted(raw.media_types))
+                    response = error_response(
+                        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"the body must be {allowed}"
+                    )
+                    await response(scope, receive, send)
+                    return
+            elif has_body and not is_json(content_type):
                 response = error_response(
                     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "the body must be application/json"
                 )
@@ -288,18 +327,23 @@ class JsonBodyMiddleware:
 class BodyLimitMiddleware:
     """Refuse request bodies over a size with 413 before they are read into memory."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, raw_routes: Sequence[RawBodyRoute] = ()
+    ) -> None:
         self._app = app
         self._max = max_bytes
+        self._raw = tuple(raw_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
+        raw = raw_route_of(scope, self._raw)
+        limit = raw.max_bytes if raw is not None else self._max
         length = _header(scope, b"content-length")
-        if length is not None and length.isdigit() and int(length) > self._max:
+        if length is not None and length.isdigit() and int(length) > limit:
             response = error_response(
-                status.HTTP_413_CONTENT_TOO_LARGE, f"request body over {self._max} bytes"
+                status.HTTP_413_CONTENT_TOO_LARGE, f"request body over {limit} bytes"
             )
             await response(scope, receive, send)
             return
@@ -310,10 +354,10 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self._max:
+                if received > limit:
                     # FastAPI re-raises an HTTPException met while reading the body.
                     raise HTTPException(
-                        status.HTTP_413_CONTENT_TOO_LARGE, f"request body over {self._max} bytes"
+                        status.HTTP_413_CONTENT_TOO_LARGE, f"request body over {limit} bytes"
                     )
             return message
 
@@ -394,14 +438,22 @@ def install_error_schema(app: FastAPI) -> None:
 
 
 def install_common(
-    app: FastAPI, *, max_body_bytes: int = 2 * 1024 * 1024, json_api: bool = False
+    app: FastAPI,
+    *,
+    max_body_bytes: int = 2 * 1024 * 1024,
+    json_api: bool = False,
+    raw_routes: Sequence[RawBodyRoute] = (),
 ) -> None:
-    """Install the middlewares and error handlers; a JSON API also gets token and media checks."""
+    """Install the middlewares and error handlers; a JSON API also gets token and media checks.
+
+    raw_routes name the few routes of a JSON API that read another body (an upload), each with
+    its media types and size limit.
+    """
     # The web front (pages, forms, a session cookie) installs the common part only.
     # Added innermost first: correlation, then the token, the size and the media type.
     if json_api:
-        app.add_middleware(JsonBodyMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+        app.add_middleware(JsonBodyMiddleware, raw_routes=raw_routes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, raw_routes=raw_routes)
     if json_api:
         app.add_middleware(BearerAuthMiddleware)
         install_error_schema(app)

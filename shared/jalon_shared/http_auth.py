@@ -12,10 +12,11 @@ from jalon_shared.auth import AuthError, TokenVerifier
 
 #: Where the middleware leaves the verified caller for the route dependencies.
 PRINCIPAL_SCOPE_KEY = "jalon.principal"
-#: Routes anyone may call: probes and the API documents.
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/redoc"})
-#: Calendar feeds are read by calendar clients, which send no bearer: their URL holds a secret.
-PUBLIC_PREFIXES = ("/asyncapi", "/docs/", "/calendar/")
+#: Routes anyone may call: probes, the API documents, and checking a sealed PDF's signature.
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/redoc", "/verify"})
+#: Calendar feeds are read by calendar clients and share links by their recipients, who send no
+#: bearer: the URL holds a secret.
+PUBLIC_PREFIXES = ("/asyncapi", "/docs/", "/calendar/", "/shared/")
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 MISSING_TOKEN = "missing bearer token"  # noqa: S105 - a message, not a secret
 INVALID_TOKEN = "invalid or expired token"  # noqa: S105 - a message, not a secret

@@ -24,7 +24,7 @@ from jalon_shared.auth import TokenVerifier
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
 from jalon_shared.events.registry import REGISTRY
-from jalon_shared.http import asyncapi_router, health_router, install_common
+from jalon_shared.http import RawBodyRoute, asyncapi_router, health_router, install_common
 from jalon_shared.logging import configure_logging
 from jalon_shared.messaging.asyncapi import ServiceMessaging, build_document, render_html
 from jalon_shared.messaging.broker import TopicGuard, create_broker, create_producer
@@ -191,6 +191,7 @@ def create_service_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+    raw_routes: Sequence[RawBodyRoute] = (),
 ) -> FastAPI:
     """Build the service's ASGI app, whose lifespan starts and stops the infrastructure."""
 
@@ -213,7 +214,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=API_VERSION, lifespan=lifespan)
     app.state.token_verifier = verifier
     app.state.infra = infra
-    install_common(app, json_api=True)
+    install_common(app, json_api=True, raw_routes=raw_routes)
 
     def asyncapi_document() -> dict[str, Any]:
         # Built per request from the declarations, so it always shows the wiring as it is.

@@ -301,6 +301,7 @@ async def test_the_case_view_names_people_places_and_staff(
         "last_contact_at",
         "next_appointment_at",
         "pending_signature",
+        "summary_delivered_at",
         "counsellor_id",
         "counsellor_name",
         "beneficiary",
@@ -341,6 +342,7 @@ async def test_the_case_view_names_people_places_and_staff(
         "last_contact_at",
         "next_appointment_at",
         "pending_signature",
+        "summary_delivered_at",
         "alerts",
         "pending_duplicates",
     }

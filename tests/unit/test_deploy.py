@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from appointment.entrypoints.main import AppointmentSettings
+from document_signature.entrypoints.main import DocumentSignatureSettings
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.settings import ServiceSettings
 
@@ -37,7 +38,10 @@ def test_compose_runs_every_service_with_settings_the_code_reads() -> None:
     services = compose()["services"]
     known = set(ServiceSettings.model_fields)
     #: Sections a service's own settings add to the shared ones.
-    own = {"appointment": set(AppointmentSettings.model_fields)}
+    own = {
+        "appointment": set(AppointmentSettings.model_fields),
+        "document-signature": set(DocumentSignatureSettings.model_fields),
+    }
     for name, port in SERVICES.items():
         service = services[name]
         env = service["environment"]

@@ -98,6 +98,9 @@ def test_the_registry_is_discovered_from_every_contract_module() -> None:
     assert REGISTRY.types["appointment.rescheduled"] is AppointmentRescheduled
     assert REGISTRY.on_topic(topics.DOCUMENT) == [
         document.DocumentDeclined,
+        document.DocumentDelivered,
+        document.DocumentExpired,
+        document.DocumentShared,
         document.DocumentSigned,
         document.DocumentSubmittedForSignature,
     ]

@@ -51,6 +51,7 @@ CASELOAD_PROJECTION = {
     "appointments": False,
     "ended_appointments": False,
     "settled_documents": False,
+    "delivered_documents": False,
 }
 
 

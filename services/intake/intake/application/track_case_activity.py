@@ -14,6 +14,8 @@ from jalon_shared.events.appointment import (
 )
 from jalon_shared.events.document import (
     DocumentDeclined,
+    DocumentDelivered,
+    DocumentExpired,
     DocumentSigned,
     DocumentSubmittedForSignature,
 )
@@ -44,8 +46,10 @@ async def track_case_activity(event: Event, tx: IntakeTransaction) -> bool:
             case.appointment_ended(str(event.appointment_id), held_at=event.occurred_at)
         case DocumentSubmittedForSignature():
             case.signature_requested(str(event.document_id))
-        case DocumentSigned() | DocumentDeclined():
+        case DocumentSigned() | DocumentDeclined() | DocumentExpired():
             case.signature_settled(str(event.document_id))
+        case DocumentDelivered():
+            case.summary_delivered(str(event.document_id), at=event.occurred_at)
         case _:
             return False
     await tx.save_case(case)

@@ -249,8 +249,12 @@ class Case(BaseModel):
     next_appointment_at: datetime | None = None
     #: Documents sent for signature and not yet signed or declined.
     pending_documents: list[str] = Field(default_factory=list)
-    #: Documents signed or declined: a late submission of one of them is stale news.
+    #: Documents signed, declined or expired: a late submission of one of them is stale news.
     settled_documents: list[str] = Field(default_factory=list)
+    #: Signed summaries filed in the beneficiary's document space.
+    delivered_documents: list[str] = Field(default_factory=list)
+    #: When the latest signed summary reached the beneficiary's space.
+    summary_delivered_at: datetime | None = None
     purge_at: datetime | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
 
@@ -311,11 +315,20 @@ class Case(BaseModel):
         self.pending_documents.append(document_id)
 
     def signature_settled(self, document_id: str) -> None:
-        """Note a summary signed or declined."""
+        """Note a summary signed, declined or expired."""
         if document_id in self.pending_documents:
             self.pending_documents.remove(document_id)
         if document_id not in self.settled_documents:
             self.settled_documents.append(document_id)
+
+    def summary_delivered(self, document_id: str, *, at: datetime) -> None:
+        """Note a signed summary filed in the beneficiary's space: settled, and delivered."""
+        self.signature_settled(document_id)
+        if document_id not in self.delivered_documents:
+            self.delivered_documents.append(document_id)
+        # Deliveries may arrive out of order: the latest one is what the caseload shows.
+        if self.summary_delivered_at is None or at > self.summary_delivered_at:
+            self.summary_delivered_at = at
 
     def reassign(self, to_counsellor_id: str, by: Actor, at: datetime) -> str | None:
         """Hand the case over, keeping the history; return the previous owner."""
@@ -381,6 +394,7 @@ class Case(BaseModel):
         self.next_appointment_at = None
         self.pending_documents.clear()
         self.settled_documents.clear()
+        self.delivered_documents.clear()
         # Only staff are ever named in a history; anyone else keeps their role alone.
         self.history = [
             entry if entry.by in STAFF_ROLES else entry.model_copy(update={"by_id": None})

@@ -23,6 +23,7 @@ from intake.application.export_beneficiary_data import export_beneficiary_data
 from intake.application.get_case import get_case
 from intake.application.get_caseload import get_caseload
 from intake.application.get_contact import get_contact
+from intake.application.get_identity import get_identity
 from intake.application.list_counsellors import list_counsellors
 from intake.application.list_regions import list_regions
 from intake.application.list_unassigned_cases import list_unassigned_cases
@@ -43,6 +44,7 @@ from intake.entrypoints.schemas import (
     CounsellorForm,
     CounsellorView,
     Erasure,
+    IdentityView,
     ReassignForm,
     RegionForm,
     RegionView,
@@ -372,6 +374,19 @@ def build_router(deps: IntakeDeps) -> APIRouter:
             phone=contact.phone,
             preferred_channel=contact.preferred_channel,
         )
+
+    @router.get(
+        "/beneficiaries/{beneficiary_id}/identity",
+        responses=error_responses(*AUTHENTICATED, 404, 422),
+    )
+    async def beneficiary_identity(
+        beneficiary_id: UUID, principal: Annotated[Principal, Depends(service)]
+    ) -> IdentityView:
+        """Return a beneficiary's name, to services printing it on a document (404 once erased)."""
+        identity = await answer(
+            get_identity(beneficiary_id, principal=principal, queries=deps.queries)
+        )
+        return IdentityView(first_name=identity.first_name, last_name=identity.last_name)
 
     @router.get("/counsellors", responses=error_responses(*AUTHENTICATED))
     async def counsellors(principal: Staff) -> list[CounsellorView]:

@@ -259,6 +259,13 @@ class ContactView(BaseModel):
     preferred_channel: ContactChannel
 
 
+class IdentityView(BaseModel):
+    """A beneficiary's name, for a service that prints it on a document: no contact, no case."""
+
+    first_name: str
+    last_name: str
+
+
 class PersonView(BaseModel):
     """The case's person, as their counsellor reaches them."""
 
@@ -328,6 +335,8 @@ class CaseView(BaseModel):
     last_contact_at: datetime | None
     next_appointment_at: datetime | None
     pending_signature: bool
+    #: When the latest signed summary reached the beneficiary's document space.
+    summary_delivered_at: datetime | None
     counsellor_id: str | None
     counsellor_name: str | None
     beneficiary: PersonView | None
@@ -370,6 +379,7 @@ class CaseView(BaseModel):
             last_contact_at=case.last_contact_at,
             next_appointment_at=case.next_appointment_at,
             pending_signature=case.pending_signature,
+            summary_delivered_at=case.summary_delivered_at,
             counsellor_id=case.counsellor_id,
             counsellor_name=names.get(case.counsellor_id) if case.counsellor_id else None,
             beneficiary=PersonView(
@@ -416,6 +426,8 @@ class CaseloadItem(BaseModel):
     last_contact_at: datetime | None
     next_appointment_at: datetime | None
     pending_signature: bool
+    #: When the latest signed summary reached the beneficiary's document space.
+    summary_delivered_at: datetime | None
     alerts: list[CaseAlert]
     pending_duplicates: int
 
@@ -436,6 +448,7 @@ class CaseloadItem(BaseModel):
             last_contact_at=case.last_contact_at,
             next_appointment_at=case.next_appointment_at,
             pending_signature=case.pending_signature,
+            summary_delivered_at=case.summary_delivered_at,
             alerts=line.alerts,
             pending_duplicates=line.pending_duplicates,
         )

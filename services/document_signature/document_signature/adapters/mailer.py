@@ -1,0 +1,135 @@
+"""The signing code and the reminder by e-mail over SMTP (the dev mailbox's sink in dev).
+
+Neither message quotes the summary: the code mail carries the code and its lifetime, the
+reminder the reference and the deadline, so a mailbox read by someone else discloses nothing of
+the guidance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+import structlog
+
+from document_signature.application.ports import MailError
+from document_signature.domain.otp import CODE_LIFETIME
+
+log = structlog.get_logger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+CODE_SUBJECT = "Votre code de signature Jalon"
+REMINDER_SUBJECT = "Votre synthèse de conseil attend votre signature"
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def paris_time(moment: datetime) -> str:
+    """Return a time in Paris as French text: "15 janvier 2027 à 14 h 05"."""
+    local = moment.astimezone(PARIS)
+    day = "1er" if local.day == 1 else str(local.day)
+    return f"{day} {MONTHS[local.month - 1]} {local.year} à {local.hour} h {local.minute:02d}"
+
+
+def code_text(code: str, expires_at: datetime) -> str:
+    """Return the body of the code e-mail."""
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    return (
+        "Bonjour,\n\n"
+        "Voici votre code pour signer votre synthèse de conseil sur Jalon :\n\n"
+        f"    {code}\n\n"
+        f"Ce code est valable {minutes} minutes, jusqu'au {paris_time(expires_at)} "
+        "(heure de Paris), et ne sert qu'une fois.\n\n"
+        "Ne le communiquez à personne : votre conseiller ne vous le demandera jamais.\n"
+        "Si vous n'avez pas demandé ce code, ignorez ce message.\n\n"
+        "L'équipe Jalon\n"
+    )
+
+
+def reminder_text(reference: str, expires_at: datetime, space_url: str) -> str:
+    """Return the body of the reminder e-mail."""
+    return (
+        "Bonjour,\n\n"
+        f"Votre synthèse de conseil {reference} attend votre signature.\n"
+        f"Vous pouvez la relire et la signer jusqu'au {paris_time(expires_at)} "
+        "(heure de Paris), depuis votre espace :\n\n"
+        f"    {space_url}\n\n"
+        "Passé ce délai, votre conseiller devra vous la proposer à nouveau.\n\n"
+        "L'équipe Jalon\n"
+    )
+
+
+class SmtpMailer:
+    """Hands the messages to an SMTP relay."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        space_url: str,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 10,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._sender = sender
+        self._space_url = space_url
+        self._starttls = starttls
+        self._username = username
+        self._password = password
+        self._timeout = timeout
+
+    def compose(self, to: str, subject: str, text: str) -> EmailMessage:
+        """Return a plain-text French e-mail."""
+        mail = EmailMessage()
+        mail["From"] = self._sender
+        mail["To"] = to
+        mail["Subject"] = subject
+        mail["Date"] = format_datetime(datetime.now(PARIS))
+        mail["Message-ID"] = make_msgid(domain="jalon.invalid")
+        mail["Content-Language"] = "fr"
+        mail.set_content(text)
+        return mail
+
+    async def _send(self, mail: EmailMessage) -> None:
+        try:
+            await aiosmtplib.send(
+                mail,
+                hostname=self._host,
+                port=self._port,
+                start_tls=self._starttls,
+                username=self._username,
+                password=self._password,
+                timeout=self._timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            log.warning("document e-mail not sent", error_type=type(exc).__name__)
+            raise MailError(type(exc).__name__) from exc
+
+    async def send_code(self, to: str, code: str, *, expires_at: datetime) -> None:
+        """Send the one-time signing code."""
+        await self._send(self.compose(to, CODE_SUBJECT, code_text(code, expires_at)))
+
+    async def send_reminder(self, to: str, *, reference: str, expires_at: datetime) -> None:
+        """Send the one reminder before the signing window closes."""
+        text = reminder_text(reference, expires_at, self._space_url)
+        await self._send(self.compose(to, REMINDER_SUBJECT, text))
