@@ -47,6 +47,7 @@ def field_errors(body: Any) -> tuple[FieldError, ...]:
                         field=str(item["field"]),
                         type=str(item.get("type", "")),
                         location=str(item.get("location", "body")),
+                        message=str(item.get("message", ""))[:200],
                     )
                 )
     elif isinstance(body.get("detail"), list):
@@ -72,35 +73,81 @@ class ServiceClient:
         self._name = name
 
     async def call(
-        self, method: str, path: str, token: str, *, json: Any = None, params: Any = None
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        *,
+        json: Any = None,
+        params: Any = None,
+        headers: Mapping[str, str] | None = None,
+        files: Any = None,
+        data: Any = None,
+        content: bytes | None = None,
     ) -> Any:
-        """Call the API and return its JSON, or raise ApiError with its reason."""
+        """Call the API and return its JSON, or raise ApiError with its reason.
+
+        Without a token the call is anonymous (the services' few public routes).
+        """
+        request = self._http.build_request(
+            method,
+            f"{self._base}{path}",
+            json=json,
+            params=params,
+            files=files,
+            data=data,
+            content=content,
+            headers=self._headers(token, headers),
+        )
+        response = await self._send(request, stream=False)
+        return response.json() if response.content else None
+
+    async def open(
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Start reading a file answer; the caller reads its body, then closes it."""
+        request = self._http.build_request(
+            method, f"{self._base}{path}", headers=self._headers(token, headers)
+        )
+        return await self._send(request, stream=True)
+
+    def _headers(self, token: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = {CORRELATION_HEADER: current_correlation_id(), **(extra or {})}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         try:
-            response = await self._http.request(
-                method,
-                f"{self._base}{path}",
-                json=json,
-                params=params,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    CORRELATION_HEADER: current_correlation_id(),
-                },
-            )
+            response = await self._http.send(request, stream=stream)
         except httpx.HTTPError as exc:
             log.warning("service unreachable", service=self._name, error_type=type(exc).__name__)
             raise ApiError(503, "service unavailable") from exc
-        if response.status_code >= 400:
+        if response.status_code < 400:
+            return response
+        if stream:
             try:
-                body = response.json()
-            except ValueError:
-                body = None
-            detail = body.get("detail") if isinstance(body, dict) else None
-            raise ApiError(
-                response.status_code,
-                detail if isinstance(detail, str) else "",
-                field_errors(body),
-            )
-        return response.json() if response.content else None
+                await response.aread()
+            except httpx.HTTPError:
+                # A refusal whose body is cut short is still a refusal, only without its reason.
+                log.warning("refusal unreadable", service=self._name)
+            finally:
+                await response.aclose()
+        try:
+            body = response.json()
+        except (ValueError, httpx.ResponseNotRead):
+            body = None
+        detail = body.get("detail") if isinstance(body, dict) else None
+        raise ApiError(
+            response.status_code,
+            detail if isinstance(detail, str) else "",
+            field_errors(body),
+        )
 
     def parse(self, model: type[M], data: Any) -> M:
         """Read an answer as a view, or fail as a bad answer (never as the caller's fault)."""

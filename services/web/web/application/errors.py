@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,6 +13,8 @@ class FieldError:
     field: str
     type: str
     location: str = "body"
+    #: The service's own English sentence; only read for figures it carries (tries left).
+    message: str = dataclass_field(default="", compare=False)
 
     @property
     def form_field(self) -> str:

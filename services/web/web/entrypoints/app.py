@@ -16,6 +16,9 @@ from web.entrypoints import (
     beneficiary,
     common,
     counsellor,
+    documents_beneficiary,
+    documents_counsellor,
+    documents_public,
     manager,
     signin,
 )
@@ -45,6 +48,8 @@ def create_web_app(
         redoc_url=None,
     )
     app.state.web = deps
+    # Links given to people outside Jalon (shares) are written with the public address.
+    app.state.public_origins = public_origins
     app.add_middleware(BrowserGuard, public_origins=public_origins)
     app.add_middleware(CorrelationMiddleware)
     install_error_pages(app)
@@ -59,4 +64,6 @@ def create_web_app(
     ):
         app.include_router(appointment_pages.router)
     app.include_router(collective_router)
+    for document_pages in (documents_beneficiary, documents_counsellor, documents_public):
+        app.include_router(document_pages.router)
     return app

@@ -22,6 +22,7 @@ from web.application.views import CaseloadFilters
 from web.domain.sessions import Session
 from web.entrypoints.appointments_counsellor import case_section
 from web.entrypoints.deps import Deps
+from web.entrypoints.documents_counsellor import summaries_section
 from web.entrypoints.errors import error_page, explain
 from web.entrypoints.pages import render
 from web.entrypoints.session import SPACE_TITLES, persona
@@ -104,6 +105,7 @@ async def case_page(
         page=shown,
         case=shown.case,
         **await case_section(session, case_id, deps),
+        **await summaries_section(session, case_id, deps),
         **context,
     )
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from jalon_shared.auth import TokenIssuer, TokenVerifier
 from jalon_shared.links import SignedLinks
 from web.application.collective_ports import CollectiveApi
+from web.application.document_ports import DocumentApi
 from web.application.limits import SignInLimits
 from web.application.ports import (
     AccountStore,
@@ -50,6 +51,8 @@ class WebDeps:
     collective: CollectiveApi | None = None
     #: Verifies the appointment links in messages; None leaves the link pages unavailable.
     links: SignedLinks | None = None
+    #: The document-signature service's API; None leaves the document pages unavailable (503).
+    documents: DocumentApi | None = None
 
 
 def web_deps(request: Request) -> WebDeps:

@@ -34,6 +34,13 @@ from web.application.appointment_views import (
     NoShowReason,
 )
 from web.application.collective_views import RegistrationStatus, SessionStatus
+from web.application.document_views import (
+    DocumentKind,
+    ResourceKind,
+    SigningMethod,
+    StepOwner,
+    SummaryStatus,
+)
 
 CSP: dict[Csp, str] = {
     Csp.CADRE: "Cadre",
@@ -405,3 +412,155 @@ def label(value: object, enum: type[StrEnum]) -> str:
 def language(code: str) -> str:
     """Return the French name of a language code (the code itself when unknown)."""
     return LANGUAGES.get(code, code.upper())
+
+
+# Documents and signatures ---------------------------------------------------------------------
+
+SUMMARY_STATUS: dict[SummaryStatus, str] = {
+    SummaryStatus.DRAFT: "Brouillon en cours de rédaction",
+    SummaryStatus.SUBMITTED: "En attente de signature",
+    SummaryStatus.SIGNED: "Signé",
+    SummaryStatus.DECLINED: "Signature refusée",
+    SummaryStatus.EXPIRED: "Expiré sans signature",
+}
+SIGNING_METHOD: dict[SigningMethod, str] = {
+    SigningMethod.OTP_EMAIL: "Code à usage unique envoyé par e-mail",
+    SigningMethod.IN_PERSON: "Signature en présence du conseiller",
+    SigningMethod.PAPER_SCAN: "Signature papier numérisée",
+}
+RESOURCE_KIND: dict[ResourceKind, str] = {
+    ResourceKind.CPF: "CPF (compte personnel de formation)",
+    ResourceKind.VAE: "VAE (validation des acquis de l'expérience)",
+    ResourceKind.TRANSITIONS_PRO: "Transitions Pro",
+    ResourceKind.TRAINING: "Formation",
+    ResourceKind.OTHER: "Autre",
+}
+#: Who carries out a step, as the counsellor chooses it.
+STEP_OWNER: dict[StepOwner, str] = {
+    StepOwner.BENEFICIARY: "La personne accompagnée",
+    StepOwner.COUNSELLOR: "Le conseiller",
+    StepOwner.TOGETHER: "Ensemble",
+    StepOwner.PARTNER: "Un partenaire",
+}
+#: ... and as the beneficiary reads it (the words printed on the PDF).
+STEP_OWNER_FOR_BENEFICIARY: dict[StepOwner, str] = {
+    StepOwner.BENEFICIARY: "Vous",
+    StepOwner.COUNSELLOR: "Votre conseiller",
+    StepOwner.TOGETHER: "Ensemble",
+    StepOwner.PARTNER: "Un partenaire",
+}
+DOCUMENT_KIND: dict[DocumentKind, str] = {
+    DocumentKind.SUMMARY: "Document de synthèse signé",
+    DocumentKind.UPLOAD: "Fichier déposé",
+}
+ENUM_LABELS.update(
+    {
+        SummaryStatus: SUMMARY_STATUS,
+        SigningMethod: SIGNING_METHOD,
+        ResourceKind: RESOURCE_KIND,
+        StepOwner: STEP_OWNER,
+        DocumentKind: DOCUMENT_KIND,
+    }
+)
+#: Who wrote a comment, by the role the service records.
+COMMENT_AUTHOR: dict[str, str] = {"beneficiary": "La personne", "counsellor": "Le conseiller"}
+#: What each step of a summary's evidence trail records (the service's EvidenceStep codes).
+EVIDENCE_STEP: dict[str, str] = {
+    "drafted": "Rédaction",
+    "revised": "Nouvelle version",
+    "commented": "Commentaire",
+    "submitted": "Soumis à la signature",
+    "code_sent": "Code de signature envoyé",
+    "code_failed": "Code incorrect saisi",
+    "code_verified": "Code vérifié",
+    "signed": "Document signé",
+    "sealed": "Cachet électronique de Jalon apposé",
+    "declined": "Signature refusée",
+    "expired": "Délai de signature dépassé",
+    "signed_in_person": "Signé en présence du conseiller",
+    "paper_attached": "Signature papier numérisée jointe",
+    "delivered": "Déposé dans l'espace de la personne",
+    "shared": "Partagé par la personne",
+    "share_opened": "Partage consulté",
+    "share_revoked": "Partage retiré",
+}
+#: Who took a step of the evidence trail, by the role the service records.
+EVIDENCE_ACTOR: dict[str, str] = {
+    **COMMENT_AUTHOR,
+    "system": "Jalon",
+    "recipient": "Le destinataire d'un partage",
+}
+#: The problems the public verification may find, explained.
+VERIFY_PROBLEM: dict[str, str] = {
+    "no_signature": "Le fichier ne porte aucune signature électronique.",
+    "modified": "Le fichier a été modifié après avoir été signé.",
+    "invalid": (
+        "La signature n'est pas valide : elle ne correspond pas au contenu ou au certificat."
+    ),
+    "not_trusted": (
+        "Le certificat qui a signé n'est pas émis par une autorité de confiance pour Jalon."
+    ),
+    "not_whole_file": (
+        "La signature ne couvre pas tout le fichier : des données ont été ajoutées après la "
+        "signature."
+    ),
+    "unreadable": "Le fichier n'a pas pu être lu : ce n'est peut-être pas un PDF.",
+    "chain_broken": (
+        "La chaîne de preuve de ce document est rompue : un enregistrement a été modifié ou retiré."
+    ),
+}
+DONE.update(
+    {
+        "summary_created": (
+            "Le document de synthèse est créé. La personne peut déjà le lire et le commenter."
+        ),
+        "summary_saved": "Le document est enregistré : une nouvelle version est créée.",
+        "summary_submitted": (
+            "Le document est soumis à la signature : il ne peut plus être modifié."
+        ),
+        "comment_added": "Votre commentaire est ajouté.",
+        "summary_signed": (
+            "Vous avez signé le document. Le fichier signé est rangé dans vos documents."
+        ),
+        "summary_signed_in_person": (
+            "La signature en présence est enregistrée : le document est signé."
+        ),
+        "summary_signed_paper": (
+            "La signature papier numérisée est enregistrée : le document est signé."
+        ),
+        "summary_declined": (
+            "Votre refus de signer est enregistré. Votre conseiller le verra dans votre dossier."
+        ),
+        "document_uploaded": "Votre fichier est déposé dans vos documents.",
+        "document_deleted": "Le document est supprimé.",
+        "share_revoked": "Le partage est retiré : son lien ne fonctionne plus.",
+    }
+)
+
+
+def comment_author(role: object) -> str:
+    """Return who wrote a comment, in French."""
+    return COMMENT_AUTHOR.get(str(role), "Autre")
+
+
+def evidence_step(step: object) -> str:
+    """Return what a step of the evidence trail records (the code itself when new here)."""
+    return EVIDENCE_STEP.get(str(step), str(step))
+
+
+def evidence_actor(role: object) -> str:
+    """Return who took a step of the evidence trail, in French."""
+    return EVIDENCE_ACTOR.get(str(role), "Autre")
+
+
+def verify_problem(code: object) -> str:
+    """Return a verification problem, explained."""
+    return VERIFY_PROBLEM.get(str(code), "Un autre problème a été détecté sur ce fichier.")
+
+
+def step_owner_for_beneficiary(value: object) -> str:
+    """Return who carries out a step, as the beneficiary reads it."""
+    try:
+        return STEP_OWNER_FOR_BENEFICIARY[StepOwner(str(value))]
+    except ValueError:
+        return "Autre"

@@ -22,6 +22,7 @@ from jalon_shared.runtime import Infrastructure, serve
 from jalon_shared.settings import DEV_PORTS, ServiceSettings, dev_url
 from web.adapters.appointments import HttpAppointmentApi
 from web.adapters.collective import HttpCollectiveApi
+from web.adapters.documents import HttpDocumentApi
 from web.adapters.mailer import SmtpMailer
 from web.adapters.mongo import MongoAccountStore, MongoRateLimiter, MongoRevocations
 from web.adapters.security import Argon2Hasher
@@ -65,6 +66,7 @@ class WebOptions(BaseModel):
     intake_url: str = dev_url("intake")
     reporting_url: str = dev_url("reporting")
     appointment_url: str = dev_url("appointment")
+    document_signature_url: str = dev_url("document_signature")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "Jalon <no-reply@jalon.invalid>"
@@ -154,6 +156,9 @@ def build_app(settings: WebSettings) -> FastAPI:
         links=None
         if options.link_secret is None
         else SignedLinks(options.link_secret.get_secret_value()),
+        documents=HttpDocumentApi(
+            ServiceClient(http, options.document_signature_url, "document_signature")
+        ),
     )
 
     @asynccontextmanager

@@ -157,12 +157,25 @@ async def render(
 
 
 def render_bare(
-    request: Request, title: str, message: str, *, status_code: int, back: str = "/"
+    request: Request,
+    title: str,
+    message: str,
+    *,
+    status_code: int,
+    back: str = "/",
+    back_label: str | None = None,
 ) -> HTMLResponse:
     """Render a message page without reading the session (for refusals made before routing)."""
     return TEMPLATES.TemplateResponse(
         request,
         "message.html",
-        {"title": title, "who": None, "error": message, "back": back, "form_token": ""},
+        {
+            "title": title,
+            "who": None,
+            "error": message,
+            "back": back,
+            "back_label": back_label,
+            "form_token": "",
+        },
         status_code=status_code,
     )

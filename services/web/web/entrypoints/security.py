@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import structlog
 from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.application.document_views import MAX_UPLOAD_BYTES, MAX_VERIFY_BYTES
 from web.entrypoints.pages import render_bare
 
 log = structlog.get_logger(__name__)
@@ -18,6 +21,62 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAME_ORIGIN_FETCH = frozenset({"same-origin", "none"})
 #: Forms are small; anything larger is refused before it is read.
 MAX_BODY_BYTES = 64 * 1024
+#: What an upload form adds to its file: the multipart framing and the form's other fields.
+UPLOAD_MARGIN = 64 * 1024
+TOO_LARGE = "Les informations envoyées sont trop volumineuses. Raccourcissez vos textes."
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRoute:
+    """A post that carries a file, with its own body limit and what to say past it."""
+
+    path: re.Pattern[str]
+    max_bytes: int
+    message: str
+    back_label: str
+    #: Where the refusal page leads back to, from the path posted to.
+    back: str | None = None
+    drop_suffix: str = ""
+
+    def back_from(self, path: str) -> str:
+        """Return the page the refusal leads back to."""
+        return self.back if self.back is not None else path.removesuffix(self.drop_suffix)
+
+
+_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+#: The only posts allowed past MAX_BODY_BYTES: each file form, up to its file's limit.
+UPLOAD_ROUTES = (
+    UploadRoute(
+        re.compile(r"/beneficiary/documents"),
+        MAX_UPLOAD_BYTES + UPLOAD_MARGIN,
+        "Le fichier envoyé dépasse 10 Mo : choisissez un fichier plus léger.",
+        "Retour à mes documents",
+        back="/beneficiary/documents",
+    ),
+    UploadRoute(
+        re.compile(rf"/counsellor/summaries/{_UUID}/paper"),
+        MAX_UPLOAD_BYTES + UPLOAD_MARGIN,
+        "La numérisation envoyée dépasse 10 Mo : numérisez en qualité plus basse ou en noir "
+        "et blanc, puis recommencez.",
+        "Retour au document",
+        drop_suffix="/paper",
+    ),
+    UploadRoute(
+        re.compile(r"/verifier"),
+        MAX_VERIFY_BYTES + UPLOAD_MARGIN,
+        "Le fichier envoyé dépasse 20 Mo : ce ne peut pas être un document délivré par Jalon.",
+        "Retour à la vérification",
+        back="/verifier",
+    ),
+)
+
+
+def upload_route(method: str, path: str) -> UploadRoute | None:
+    """Return the upload form a post goes to, or None for an ordinary form."""
+    if method != "POST":
+        return None
+    return next((r for r in UPLOAD_ROUTES if r.path.fullmatch(path)), None)
+
 
 PAGE_HEADERS = {
     # No script at all, forms only to this origin, never framed (the erase button is a target).
@@ -93,13 +152,18 @@ class BrowserGuard:
             )
             await page(scope, receive, send_with_headers)
             return
+        path = scope.get("path", "")
+        upload = upload_route(scope["method"], path)
+        limit = upload.max_bytes if upload is not None else MAX_BODY_BYTES
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        if length.isdigit() and int(length) > limit:
             page = render_bare(
                 Request(scope),
                 "Envoi trop volumineux",
-                "Les informations envoyées sont trop volumineuses. Raccourcissez vos textes.",
+                upload.message if upload is not None else TOO_LARGE,
                 status_code=413,
+                back=upload.back_from(path) if upload is not None else "/",
+                back_label=upload.back_label if upload is not None else None,
             )
             await page(scope, receive, send_with_headers)
             return
@@ -110,7 +174,7 @@ class BrowserGuard:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
+                if received > limit:
                     raise BodyTooLargeError
             return message
 
