@@ -153,7 +153,11 @@ def service_env(
             "JALON_SIGNING__CERT_FILE": str(pki.org_cert),
             "JALON_SIGNING__CHAIN_FILES": json.dumps([str(pki.ca_cert)]),
             "JALON_SIGNING__TRUST_ROOT_FILES": json.dumps([str(pki.ca_cert)]),
+            # Kept across runs, so a code sent before a restart still signs after it.
+            "JALON_DOCUMENTS__CODE_SECRET": dev_secret("code_secret"),
         }
+        if mailbox is not None:
+            env["JALON_DOCUMENTS__SMTP_PORT"] = str(mailbox.smtp_port)
     if service.module == "appointment" and mailbox is not None:
         # Appointment notices (e-mail with invitations, SMS) go to the dev mailbox and SMS fake.
         env |= notification_env(mailbox, sms)

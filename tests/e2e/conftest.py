@@ -23,6 +23,10 @@ from selenium.webdriver.chrome.service import Service
 from appointment.entrypoints.main import AppointmentSettings
 from appointment.entrypoints.main import build_app as build_appointment
 from appointment.entrypoints.notifications import NotificationSettings
+from document_signature.adapters.verify import PdfVerifier
+from document_signature.entrypoints.main import DocumentSignatureSettings
+from document_signature.entrypoints.main import build_app as build_documents
+from document_signature.entrypoints.settings import DocumentsSettings, SigningSettings
 from intake.entrypoints.main import build_app as build_intake
 from jalon_dev.demo import (
     DEMO_BENEFICIARY_EMAIL,
@@ -32,6 +36,7 @@ from jalon_dev.demo import (
     demo_counsellors,
 )
 from jalon_dev.mailbox import DevMailbox
+from jalon_dev.pki import ensure_dev_pki
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo, free_port
 from jalon_shared.access import Role
 from jalon_shared.events.topics import PARTITIONS
@@ -62,6 +67,8 @@ class WebStack:
     appointment_url: str
     mailbox: DevMailbox
     keys: Keys
+    #: Checks seals against the stack's dev CA, as pyHanko's validator.
+    verifier: PdfVerifier
 
 
 async def serve_app(app: FastAPI, port: int, stack: AsyncExitStack) -> None:
@@ -102,6 +109,7 @@ async def web_stack(
         "intake": free_port(),
         "reporting": free_port(),
         "appointment": free_port(),
+        "document_signature": free_port(),
         "web": free_port(),
     }
 
@@ -122,8 +130,10 @@ async def web_stack(
             # Every test signs in from 127.0.0.1: the per-address limits are not under test.
             rate_limits=RateLimitOptions(password_per_address=200, code_per_address=200),
             link_secret=SecretStr(LINK_SECRET),
+            document_signature_url=f"http://127.0.0.1:{ports['document_signature']}",
         ),
     )
+    pki = ensure_dev_pki(Path(tempfile.mkdtemp(prefix="jalon-e2e-pki-")))
     lea = BeneficiaryAccount(email=DEMO_BENEFICIARY_EMAIL, beneficiary_id=DEMO_BENEFICIARY_ID)
     await seed_web(web_settings, DEMO_STAFF, [lea], DEMO_PASSWORD)
     async with AsyncExitStack() as stack:
@@ -140,6 +150,22 @@ async def web_stack(
             ),
         )
         await serve_app(build_appointment(appointment_settings), ports["appointment"], stack)
+        documents_settings = DocumentSignatureSettings(
+            **settings("document_signature").model_dump(),
+            signing=SigningSettings(
+                key_file=pki.org_key,
+                cert_file=pki.org_cert,
+                chain_files=[pki.ca_cert],
+                trust_root_files=[pki.ca_cert],
+            ),
+            documents=DocumentsSettings(
+                smtp_port=dev_mailbox.smtp_port,
+                intake_url=f"http://127.0.0.1:{ports['intake']}",
+                web_url=f"http://127.0.0.1:{ports['web']}",
+                code_secret=SecretStr("e2e-code-secret-" + "0" * 32),
+            ),
+        )
+        await serve_app(build_documents(documents_settings), ports["document_signature"], stack)
         await serve_app(build_web(web_settings), ports["web"], stack)
         yield WebStack(
             f"http://127.0.0.1:{ports['web']}",
@@ -147,6 +173,7 @@ async def web_stack(
             f"http://127.0.0.1:{ports['appointment']}",
             dev_mailbox,
             keys,
+            PdfVerifier.from_files([pki.ca_cert]),
         )
 
 
