@@ -26,6 +26,7 @@ TRACKED = (
     "ratio_seal_p95_to_30ms_target",
     "render_3_pages_p50_ms",
     "render_and_seal_per_s",
+    "signed_documents_per_s_end_to_end",
 )
 
 

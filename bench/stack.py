@@ -27,11 +27,13 @@ from jalon_shared.settings import TOKEN_AUDIENCE, TOKEN_ISSUER, KafkaSettings, M
 
 @dataclass
 class Stack:
-    """Running services, a token issuer and a client on their MongoDB."""
+    """Running services, a token issuer, a client on their MongoDB and the mail sink."""
 
     ports: dict[str, int]
     issuer: TokenIssuer
     mongo: Client
+    #: The SMTP sink every service sends to: read codes in `mailbox.inbox.newest_first()`.
+    mailbox: DevMailbox
 
     def url(self, service: str, path: str) -> str:
         """Return the URL of a path on a service."""
@@ -69,7 +71,10 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
             )
             env["JALON_LOG_LEVEL"] = "WARNING"
             if "intake" in ports:
-                env["JALON_NOTIFICATIONS__INTAKE_URL"] = f"http://127.0.0.1:{ports['intake']}"
+                intake_url = f"http://127.0.0.1:{ports['intake']}"
+                env["JALON_NOTIFICATIONS__INTAKE_URL"] = intake_url
+                # Document signature reads names and e-mail addresses from intake too.
+                env["JALON_DOCUMENTS__INTAKE_URL"] = intake_url
             processes.append(
                 subprocess.Popen(
                     [sys.executable, "-m", service.module],
@@ -79,10 +84,10 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
                 )
             )
         async with httpx.AsyncClient(timeout=5) as http:
-            for service in services:
-                await wait_ready(http, service)
+            for service, process in zip(services, processes, strict=True):
+                await wait_ready(http, service, process, work / f"{service.module}.log")
         issuer = TokenIssuer(private_pem, issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE)
-        yield Stack({s.module: s.port for s in services}, issuer, client)
+        yield Stack({s.module: s.port for s in services}, issuer, client, mailbox)
     finally:
         for process in processes:
             process.terminate()
@@ -94,17 +99,25 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
         mongo.stop()
 
 
-async def wait_ready(http: httpx.AsyncClient, service: Service, timeout: float = 60) -> None:
-    """Wait until a service's /readyz answers 200."""
+async def wait_ready(
+    http: httpx.AsyncClient,
+    service: Service,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float = 60,
+) -> None:
+    """Wait until a service's /readyz answers 200; fail at once if its process exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{service.module} exited with {process.returncode}; see {log}")
         try:
             if (await http.get(f"http://127.0.0.1:{service.port}/readyz")).is_success:
                 return
         except httpx.HTTPError:
             pass
         await asyncio.sleep(0.2)
-    raise TimeoutError(f"{service.module} not ready after {timeout}s")
+    raise TimeoutError(f"{service.module} not ready after {timeout}s; see {log}")
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -36,6 +36,7 @@ from jalon_dev.demo import (
     first_of,
     region_body,
 )
+from jalon_dev.documents import seed_documents
 from jalon_dev.mailbox import PAGE_PORT, SMTP_PORT, DevMailbox
 from jalon_dev.pki import ensure_dev_pki
 from jalon_dev.sms import PAGE_PORT as SMS_PORT
@@ -383,6 +384,15 @@ async def run() -> None:
             except httpx.HTTPError as exc:
                 # The stack is still usable without the demo bookings; the next start retries.
                 print(f"  demo appointments not booked ({type(exc).__name__}); see the logs")
+        marker = DATA / "seeded-demo-documents"
+        if not marker.exists() and any(s.module == "document_signature" for s in services):
+            print("writing demo summaries...")
+            try:
+                print(f"  {await seed_documents(issuer)} summaries written")
+                marker.touch()
+            except httpx.HTTPError as exc:
+                # The stack is still usable without the demo summaries; the next start retries.
+                print(f"  demo summaries not written ({type(exc).__name__}); see the logs")
         if any(s.module == "web" for s in services):
             await seed_web(mongo)
         print_urls(issuer, services, mailbox, sms)
