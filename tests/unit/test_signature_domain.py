@@ -51,15 +51,17 @@ from document_signature.domain.summary import (
     AuthorRole,
     PlanItem,
     Resource,
-    ResourceKind,
-    SigningMethod,
-    StepOwner,
     Summary,
     SummaryContent,
     SummaryError,
+)
+from jalon_shared.events.vocabulary import (
+    ResourceKind,
+    ServiceLevel,
+    SigningMethod,
+    StepOwner,
     SummaryStatus,
 )
-from jalon_shared.events.vocabulary import ServiceLevel
 
 NOW = datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 KEY = b"k" * 32

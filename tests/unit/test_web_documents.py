@@ -11,6 +11,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from jalon_shared.events.vocabulary import ResourceKind, SigningMethod, StepOwner, SummaryStatus
 from tests.unit.web_document_fakes import (
     DocumentFront,
     Streamed,
@@ -32,10 +33,6 @@ from web.application.document_views import (
     MAX_UPLOAD_BYTES,
     ClientInfo,
     DocumentKind,
-    ResourceKind,
-    SigningMethod,
-    StepOwner,
-    SummaryStatus,
     Upload,
 )
 from web.application.errors import ApiError

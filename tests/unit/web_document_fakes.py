@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from jalon_shared.events.vocabulary import SummaryStatus
 from tests.unit.web_fakes import NOW, Front, build_front
 from web.application.document_views import (
     ClientInfo,
@@ -18,7 +19,6 @@ from web.application.document_views import (
     OwnDocument,
     Share,
     Summary,
-    SummaryStatus,
     Upload,
     VerifyReport,
 )

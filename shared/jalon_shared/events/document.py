@@ -9,9 +9,9 @@ from pydantic import AwareDatetime
 
 from jalon_shared.events import topics
 from jalon_shared.events.envelope import Event
+from jalon_shared.events.vocabulary import SigningMethod
 
 #: How a summary was signed: a one-time code by e-mail, in person, or a scanned paper copy.
-SigningMethodCode = Literal["otp_email", "in_person", "paper_scan"]
 
 
 class DocumentSubmittedForSignature(Event):
@@ -39,7 +39,7 @@ class DocumentSigned(Event):
     case_id: UUID
     beneficiary_id: UUID
     #: How it was signed; optional, so records written before it was added stay valid.
-    signing_method: SigningMethodCode | None = None
+    signing_method: SigningMethod | None = None
 
 
 class DocumentDeclined(Event):

@@ -158,3 +158,40 @@ class MatchedOn(StrEnum):
 
     EMAIL = "email"
     PHONE = "phone"
+
+
+class SummaryStatus(StrEnum):
+    """Where a summary (document de synthèse) stands."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SIGNED = "signed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class SigningMethod(StrEnum):
+    """How the beneficiary's consent to a summary was captured."""
+
+    OTP_EMAIL = "otp_email"
+    IN_PERSON = "in_person"
+    PAPER_SCAN = "paper_scan"
+
+
+class ResourceKind(StrEnum):
+    """The kind of a resource a summary points the beneficiary to."""
+
+    CPF = "cpf"
+    VAE = "vae"
+    TRANSITIONS_PRO = "transitions_pro"
+    TRAINING = "training"
+    OTHER = "other"
+
+
+class StepOwner(StrEnum):
+    """Who carries out a step of a summary's action plan."""
+
+    BENEFICIARY = "beneficiary"
+    COUNSELLOR = "counsellor"
+    TOGETHER = "together"
+    PARTNER = "partner"

@@ -23,18 +23,20 @@ from document_signature.domain.summary import (
     Comment,
     PlanItem,
     Resource,
-    ResourceKind,
-    SigningMethod,
-    StepOwner,
     Summary,
     SummaryContent,
-    SummaryStatus,
     SummaryVersion,
 )
 from jalon_shared.directory.model import CaseEntry
 from jalon_shared.directory.store import CASES, COUNSELLORS
 from jalon_shared.events.envelope import Event
-from jalon_shared.events.vocabulary import ServiceLevel
+from jalon_shared.events.vocabulary import (
+    ResourceKind,
+    ServiceLevel,
+    SigningMethod,
+    StepOwner,
+    SummaryStatus,
+)
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
 from jalon_shared.mongo import Client, Collection, Database, Session, in_transaction
 

@@ -22,9 +22,13 @@ from document_signature.domain.documents import (
     accepted_media_type,
 )
 from document_signature.domain.evidence import Actor, EvidenceStep
-from document_signature.domain.summary import SigningMethod, Summary, SummaryError
+from document_signature.domain.summary import (
+    Summary,
+    SummaryError,
+)
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.vocabulary import SigningMethod
 
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 

@@ -32,7 +32,7 @@ def signed(summary: Summary, meta: EventMeta) -> DocumentSigned:
         document_id=summary.document_id,
         case_id=summary.case_id,
         beneficiary_id=summary.beneficiary_id,
-        signing_method=summary.signing_method.value if summary.signing_method else None,
+        signing_method=summary.signing_method,
     )
 
 

@@ -19,8 +19,12 @@ from document_signature.application.ports import (
     UnitOfWork,
 )
 from document_signature.domain.evidence import EvidenceStep
-from document_signature.domain.summary import REMINDER_BEFORE, Summary, SummaryStatus
+from document_signature.domain.summary import (
+    REMINDER_BEFORE,
+    Summary,
+)
 from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.vocabulary import SummaryStatus
 
 log = structlog.get_logger(__name__)
 

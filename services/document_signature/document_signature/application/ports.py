@@ -11,9 +11,12 @@ from uuid import UUID
 from document_signature.domain.documents import Share, StoredDocument
 from document_signature.domain.evidence import EvidenceRecord
 from document_signature.domain.otp import CodeChallenge
-from document_signature.domain.summary import SigningMethod, Summary
+from document_signature.domain.summary import (
+    Summary,
+)
 from jalon_shared.directory.model import CaseEntry
 from jalon_shared.events.envelope import Event
+from jalon_shared.events.vocabulary import SigningMethod
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]

@@ -9,8 +9,11 @@ from document_signature.application.access import reachable_summary
 from document_signature.application.errors import NotFoundError
 from document_signature.application.ports import SignatureQueries
 from document_signature.application.sealing import SigningTools, printable
-from document_signature.domain.summary import Summary, SummaryStatus
+from document_signature.domain.summary import (
+    Summary,
+)
 from jalon_shared.access import Principal
+from jalon_shared.events.vocabulary import SummaryStatus
 
 
 async def summary_pdf(

@@ -35,8 +35,12 @@ from document_signature.application.ports import (
 from document_signature.application.steps import conflict, load
 from document_signature.domain.documents import PDF, DocumentKind, StoredDocument
 from document_signature.domain.evidence import Actor, EvidenceStep
-from document_signature.domain.summary import SigningMethod, Summary, SummaryError
+from document_signature.domain.summary import (
+    Summary,
+    SummaryError,
+)
 from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.vocabulary import SigningMethod
 
 log = structlog.get_logger(__name__)
 

@@ -16,9 +16,13 @@ from document_signature.application.ports import (
 from document_signature.application.sealing import SigningTools, require_sealer, seal_and_deliver
 from document_signature.application.steps import conflict, load, require_role
 from document_signature.domain.evidence import Actor, EvidenceStep
-from document_signature.domain.summary import SigningMethod, Summary, SummaryError
+from document_signature.domain.summary import (
+    Summary,
+    SummaryError,
+)
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.vocabulary import SigningMethod
 
 
 async def sign_in_person(

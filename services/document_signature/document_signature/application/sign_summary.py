@@ -17,9 +17,13 @@ from document_signature.application.sealing import SigningTools, require_sealer,
 from document_signature.application.steps import conflict, load
 from document_signature.domain.evidence import Actor, EvidenceStep
 from document_signature.domain.otp import CodeError, check
-from document_signature.domain.summary import SigningMethod, Summary, SummaryError
+from document_signature.domain.summary import (
+    Summary,
+    SummaryError,
+)
 from jalon_shared.access import Principal
 from jalon_shared.events.envelope import EventMeta
+from jalon_shared.events.vocabulary import SigningMethod
 
 
 async def sign_summary(

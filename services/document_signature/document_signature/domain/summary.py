@@ -14,49 +14,18 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from jalon_shared.events.vocabulary import ServiceLevel
+from jalon_shared.events.vocabulary import (
+    ResourceKind,
+    ServiceLevel,
+    SigningMethod,
+    StepOwner,
+    SummaryStatus,
+)
 
 #: How long a submitted summary can be signed.
 SIGNING_WINDOW = timedelta(days=14)
 #: When, before the window closes, the beneficiary is reminded (once).
 REMINDER_BEFORE = timedelta(days=3)
-
-
-class ResourceKind(StrEnum):
-    """The kind of a resource the summary points the beneficiary to."""
-
-    CPF = "cpf"
-    VAE = "vae"
-    TRANSITIONS_PRO = "transitions_pro"
-    TRAINING = "training"
-    OTHER = "other"
-
-
-class StepOwner(StrEnum):
-    """Who carries out a step of the action plan."""
-
-    BENEFICIARY = "beneficiary"
-    COUNSELLOR = "counsellor"
-    TOGETHER = "together"
-    PARTNER = "partner"
-
-
-class SummaryStatus(StrEnum):
-    """Where a summary stands."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    SIGNED = "signed"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-
-
-class SigningMethod(StrEnum):
-    """How the beneficiary's consent to the summary was captured."""
-
-    OTP_EMAIL = "otp_email"
-    IN_PERSON = "in_person"
-    PAPER_SCAN = "paper_scan"
 
 
 class AuthorRole(StrEnum):

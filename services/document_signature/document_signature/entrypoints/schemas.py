@@ -31,14 +31,16 @@ from document_signature.domain.summary import (
     AuthorRole,
     PlanItem,
     Resource,
-    ResourceKind,
-    SigningMethod,
-    StepOwner,
     Summary,
     SummaryContent,
+)
+from jalon_shared.events.vocabulary import (
+    ResourceKind,
+    ServiceLevel,
+    SigningMethod,
+    StepOwner,
     SummaryStatus,
 )
-from jalon_shared.events.vocabulary import ServiceLevel
 
 #: A prose section: empty while drafting is fine, a book is not.
 Prose = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=10_000)]

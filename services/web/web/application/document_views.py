@@ -15,6 +15,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from jalon_shared.events.vocabulary import ResourceKind, SigningMethod, StepOwner, SummaryStatus
+
 #: The largest file a beneficiary may deposit, or a counsellor attach as a paper scan.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: The largest PDF the public verification page accepts (the service's own limit).
@@ -29,43 +31,6 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
-
-
-class SummaryStatus(StrEnum):
-    """Where a summary stands."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    SIGNED = "signed"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-
-
-class SigningMethod(StrEnum):
-    """How a summary was signed."""
-
-    OTP_EMAIL = "otp_email"
-    IN_PERSON = "in_person"
-    PAPER_SCAN = "paper_scan"
-
-
-class ResourceKind(StrEnum):
-    """A scheme or resource the action plan relies on."""
-
-    CPF = "cpf"
-    VAE = "vae"
-    TRANSITIONS_PRO = "transitions_pro"
-    TRAINING = "training"
-    OTHER = "other"
-
-
-class StepOwner(StrEnum):
-    """Who carries out a step of the action plan."""
-
-    BENEFICIARY = "beneficiary"
-    COUNSELLOR = "counsellor"
-    TOGETHER = "together"
-    PARTNER = "partner"
 
 
 class DocumentKind(StrEnum):

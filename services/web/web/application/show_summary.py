@@ -7,8 +7,12 @@ from uuid import UUID
 
 import structlog
 
+from jalon_shared.events.vocabulary import SummaryStatus
 from web.application.document_ports import DocumentApi
-from web.application.document_views import Evidence, Summary, SummaryStatus
+from web.application.document_views import (
+    Evidence,
+    Summary,
+)
 from web.application.errors import ApiError
 from web.domain.sessions import Session
 

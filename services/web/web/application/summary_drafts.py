@@ -8,9 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
-from jalon_shared.events.vocabulary import ServiceLevel
+from jalon_shared.events.vocabulary import ResourceKind, ServiceLevel, StepOwner
 from web.application.appointment_drafts import InvalidDraftError
-from web.application.document_views import ResourceKind, StepOwner, Summary
+from web.application.document_views import (
+    Summary,
+)
 from web.application.errors import FieldError
 
 #: Rows the form always shows, blank ones included.

@@ -12,16 +12,13 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
+from jalon_shared.events.vocabulary import ResourceKind, SigningMethod, StepOwner, SummaryStatus
 from web.application.document_ports import DocumentApi, reachable
 from web.application.document_views import (
     SHARE_DAYS,
     ClientInfo,
     DocumentKind,
     FileStream,
-    ResourceKind,
-    SigningMethod,
-    StepOwner,
-    SummaryStatus,
     Upload,
 )
 from web.application.errors import ApiError, FieldError

@@ -22,8 +22,12 @@ from jalon_shared.events.vocabulary import (
     MatchedOn,
     Modality,
     NeedTopic,
+    ResourceKind,
     ReviewStatus,
     ServiceLevel,
+    SigningMethod,
+    StepOwner,
+    SummaryStatus,
 )
 from web.application.appointment_views import (
     REMOTE,
@@ -36,10 +40,6 @@ from web.application.appointment_views import (
 from web.application.collective_views import RegistrationStatus, SessionStatus
 from web.application.document_views import (
     DocumentKind,
-    ResourceKind,
-    SigningMethod,
-    StepOwner,
-    SummaryStatus,
 )
 
 CSP: dict[Csp, str] = {
