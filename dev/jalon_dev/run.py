@@ -159,6 +159,9 @@ def service_env(
         }
         if mailbox is not None:
             env["JALON_DOCUMENTS__SMTP_PORT"] = str(mailbox.smtp_port)
+    if service.module == "remote_session" and mailbox is not None:
+        # New-message notices go to the dev mailbox.
+        env["JALON_THREADS__SMTP_PORT"] = str(mailbox.smtp_port)
     if service.module == "appointment" and mailbox is not None:
         # Appointment notices (e-mail with invitations, SMS) go to the dev mailbox and SMS fake.
         env |= notification_env(mailbox, sms)

@@ -49,7 +49,7 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         {topics.APPOINTMENT, topics.DOCUMENT},
     ),
     "appointment": ({topics.APPOINTMENT, topics.DEAD_LETTER}, DIRECTORY_TOPICS),
-    "remote_session": ({topics.DEAD_LETTER}, DIRECTORY_TOPICS),
+    "remote_session": ({topics.SESSION, topics.DEAD_LETTER}, DIRECTORY_TOPICS),
     "document_signature": ({topics.DOCUMENT, topics.DEAD_LETTER}, DIRECTORY_TOPICS),
     "reporting": ({topics.DEAD_LETTER}, {topics.INTAKE_REQUEST, topics.INTAKE_CASE}),
 }

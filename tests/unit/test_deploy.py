@@ -12,6 +12,7 @@ from appointment.entrypoints.main import AppointmentSettings
 from document_signature.entrypoints.main import DocumentSignatureSettings
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.settings import ServiceSettings
+from remote_session.entrypoints.main import RemoteSessionSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {
@@ -41,6 +42,7 @@ def test_compose_runs_every_service_with_settings_the_code_reads() -> None:
     own = {
         "appointment": set(AppointmentSettings.model_fields),
         "document-signature": set(DocumentSignatureSettings.model_fields),
+        "remote-session": set(RemoteSessionSettings.model_fields),
     }
     for name, port in SERVICES.items():
         service = services[name]

@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 import jalon_shared.events
-from jalon_shared.events import document, intake, topics
+from jalon_shared.events import document, intake, session, topics
 from jalon_shared.events.appointment import AppointmentRescheduled
 from jalon_shared.events.envelope import Event, Upcaster
 from jalon_shared.events.intake import CaseOpened
@@ -103,6 +103,11 @@ def test_the_registry_is_discovered_from_every_contract_module() -> None:
         document.DocumentShared,
         document.DocumentSigned,
         document.DocumentSubmittedForSignature,
+    ]
+    assert REGISTRY.on_topic(topics.SESSION) == [
+        session.SessionMessagePosted,
+        session.SessionTaskAssigned,
+        session.SessionTaskCompleted,
     ]
 
 
