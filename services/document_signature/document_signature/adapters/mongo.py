@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -29,7 +29,6 @@ from document_signature.domain.summary import (
 )
 from jalon_shared.directory.model import CaseEntry
 from jalon_shared.directory.store import CASES, COUNSELLORS
-from jalon_shared.events.envelope import Event
 from jalon_shared.events.vocabulary import (
     ResourceKind,
     ServiceLevel,
@@ -38,7 +37,8 @@ from jalon_shared.events.vocabulary import (
     SummaryStatus,
 )
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
-from jalon_shared.mongo import Client, Collection, Database, Session, in_transaction
+from jalon_shared.messaging.unit_of_work import EventStaging, OutboxUnitOfWork
+from jalon_shared.mongo import Client, Collection, Database, Session
 
 T = TypeVar("T")
 
@@ -337,13 +337,13 @@ def share_from_doc(doc: dict[str, Any]) -> Share:
     )
 
 
-class MongoSignatureTransaction(SignatureTransaction):
+class MongoSignatureTransaction(EventStaging, SignatureTransaction):
     """The transaction's reads and writes; its events are staged in the outbox at its end."""
 
     def __init__(self, collections: SignatureCollections, session: Session) -> None:
+        super().__init__()
         self._c = collections
         self._session = session
-        self.events: list[Event] = []
 
     async def summary(self, document_id: UUID) -> Summary | None:
         """Return a summary read in the transaction's snapshot."""
@@ -424,12 +424,8 @@ class MongoSignatureTransaction(SignatureTransaction):
             {"_id": share.share_id}, share_to_doc(share), upsert=True, session=self._session
         )
 
-    def publish(self, *events: Event) -> None:
-        """Queue events for the outbox, written when the work ends."""
-        self.events.extend(events)
 
-
-class MongoUnitOfWork:
+class MongoUnitOfWork(OutboxUnitOfWork[MongoSignatureTransaction]):
     """Runs use cases in MongoDB transactions; after a commit with events, wakes the relay."""
 
     def __init__(
@@ -439,26 +435,9 @@ class MongoUnitOfWork:
         outbox: Outbox,
         relay: OutboxRelay,
     ) -> None:
-        self._client = client
-        self._c = collections
-        self._outbox = outbox
-        self._relay = relay
-
-    async def run(self, work: Callable[[SignatureTransaction], Awaitable[T]]) -> T:
-        """Run work in one transaction; its events commit with it."""
-        published: list[bool] = []
-
-        async def attempt(session: Session) -> T:
-            tx = MongoSignatureTransaction(self._c, session)
-            result = await work(tx)
-            await self._outbox.stage(tx.events, session)
-            published[:] = [bool(tx.events)]
-            return result
-
-        result = await in_transaction(self._client, attempt)
-        if published and published[0]:
-            self._relay.notify()
-        return result
+        super().__init__(
+            client, lambda session: MongoSignatureTransaction(collections, session), outbox, relay
+        )
 
 
 class MongoSignatureQueries:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -10,9 +10,9 @@ from uuid import UUID
 from pymongo import ASCENDING
 
 from jalon_shared.directory.store import CASES
-from jalon_shared.events.envelope import Event
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
-from jalon_shared.mongo import Client, Collection, Database, Session, in_transaction
+from jalon_shared.messaging.unit_of_work import EventStaging, OutboxUnitOfWork
+from jalon_shared.mongo import Client, Collection, Database, Session
 from remote_session.application.ports import SessionTransaction
 from remote_session.domain.attachments import Attachment
 from remote_session.domain.tasks import Task, TaskKind, TaskStatus
@@ -174,13 +174,13 @@ def task_from_doc(doc: dict[str, Any]) -> Task:
     )
 
 
-class MongoSessionTransaction(SessionTransaction):
+class MongoSessionTransaction(EventStaging, SessionTransaction):
     """The transaction's reads and writes; its events are staged in the outbox at its end."""
 
     def __init__(self, collections: SessionCollections, session: Session) -> None:
+        super().__init__()
         self._c = collections
         self._session = session
-        self.events: list[Event] = []
 
     async def thread(self, case_id: UUID) -> Thread | None:
         """Return a case's thread read in the transaction's snapshot."""
@@ -217,12 +217,8 @@ class MongoSessionTransaction(SessionTransaction):
             {"_id": task.task_id}, task_to_doc(task), upsert=True, session=self._session
         )
 
-    def publish(self, *events: Event) -> None:
-        """Stage events to commit with the transaction."""
-        self.events.extend(events)
 
-
-class MongoUnitOfWork:
+class MongoUnitOfWork(OutboxUnitOfWork[MongoSessionTransaction]):
     """Runs work in a transaction and stages its events in the outbox, then wakes the relay."""
 
     def __init__(
@@ -232,26 +228,9 @@ class MongoUnitOfWork:
         outbox: Outbox,
         relay: OutboxRelay,
     ) -> None:
-        self._client = client
-        self._c = collections
-        self._outbox = outbox
-        self._relay = relay
-
-    async def run(self, work: Callable[[SessionTransaction], Awaitable[T]]) -> T:
-        """Run work in one transaction; its events commit with it."""
-        published: list[bool] = []
-
-        async def attempt(session: Session) -> T:
-            tx = MongoSessionTransaction(self._c, session)
-            result = await work(tx)
-            await self._outbox.stage(tx.events, session)
-            published[:] = [bool(tx.events)]
-            return result
-
-        result = await in_transaction(self._client, attempt)
-        if published and published[0]:
-            self._relay.notify()
-        return result
+        super().__init__(
+            client, lambda session: MongoSessionTransaction(collections, session), outbox, relay
+        )
 
 
 class MongoSessionQueries:
