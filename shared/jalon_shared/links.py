@@ -13,6 +13,8 @@ import jwt
 ALGORITHM = "HS256"
 #: What the token is for, so a token signed with the same secret for anything else is refused.
 PURPOSE = "appointment-action"
+#: A link that joins a phone or video appointment's room: valid until the room closes.
+JOIN_PURPOSE = "room-join"
 #: HS256 needs a key at least as long as its output (RFC 7518, 3.2).
 MIN_SECRET_BYTES = 32
 
@@ -34,12 +36,18 @@ class SignedLinks:
         self._secret = secret
         self._web_url = web_url.rstrip("/")
 
-    def token(self, appointment_id: UUID, beneficiary_id: UUID, expires_at: datetime) -> str:
+    def token(
+        self,
+        appointment_id: UUID,
+        beneficiary_id: UUID,
+        expires_at: datetime,
+        purpose: str = PURPOSE,
+    ) -> str:
         """Return the compact signed token for an appointment and its beneficiary."""
         claims = {
             "apt": str(appointment_id),
             "ben": str(beneficiary_id),
-            "pur": PURPOSE,
+            "pur": purpose,
             "exp": int(expires_at.timestamp()),
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
@@ -48,7 +56,12 @@ class SignedLinks:
         """Return the web front's page for the appointment, with its token."""
         return f"{self._web_url}/rdv/{self.token(appointment_id, beneficiary_id, expires_at)}"
 
-    def verify(self, token: str) -> tuple[UUID, UUID]:
+    def join_url(self, appointment_id: UUID, beneficiary_id: UUID, expires_at: datetime) -> str:
+        """Return the web front's page that joins the appointment's room, with its token."""
+        token = self.token(appointment_id, beneficiary_id, expires_at, JOIN_PURPOSE)
+        return f"{self._web_url}/visio/{token}"
+
+    def verify(self, token: str, purpose: str = PURPOSE) -> tuple[UUID, UUID]:
         """Return (appointment_id, beneficiary_id) of a valid token, or raise LinkError."""
         try:
             claims = jwt.decode(
@@ -61,7 +74,7 @@ class SignedLinks:
             raise LinkError("expired") from exc
         except jwt.PyJWTError as exc:
             raise LinkError("malformed_or_altered") from exc
-        if claims.get("pur") != PURPOSE:
+        if claims.get("pur") != purpose:
             raise LinkError("wrong_purpose")
         try:
             return UUID(str(claims["apt"])), UUID(str(claims["ben"]))

@@ -105,7 +105,12 @@ def test_the_registry_is_discovered_from_every_contract_module() -> None:
         document.DocumentSubmittedForSignature,
     ]
     assert REGISTRY.on_topic(topics.SESSION) == [
+        session.SessionCallLogged,
+        session.SessionEnded,
         session.SessionMessagePosted,
+        session.SessionOpened,
+        session.SessionParticipantJoined,
+        session.SessionParticipantLeft,
         session.SessionTaskAssigned,
         session.SessionTaskCompleted,
     ]

@@ -195,3 +195,35 @@ class StepOwner(StrEnum):
     COUNSELLOR = "counsellor"
     TOGETHER = "together"
     PARTNER = "partner"
+
+
+class RoomKind(StrEnum):
+    """A room for one appointment, or for a collective information session."""
+
+    ONE_TO_ONE = "one_to_one"
+    COLLECTIVE = "collective"
+
+
+class ParticipantRole(StrEnum):
+    """Who a participant is in a room."""
+
+    COUNSELLOR = "counsellor"
+    BENEFICIARY = "beneficiary"
+    PRESENTER = "presenter"
+    ATTENDEE = "attendee"
+
+
+class LeaveReason(StrEnum):
+    """Why a participant left a room."""
+
+    HUNG_UP = "hung_up"
+    DROPPED = "dropped"
+    REMOVED = "removed"
+
+
+class CallOutcome(StrEnum):
+    """How a phone call placed outside the system went."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
