@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from jalon_dev.mailbox import DevMailbox
-from jalon_dev.run import Service, service_env
+from jalon_dev.run import Service, rooms_env, service_env, signalling_url
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo, free_port
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
@@ -75,6 +75,13 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
                 env["JALON_NOTIFICATIONS__INTAKE_URL"] = intake_url
                 # Document signature reads names and e-mail addresses from intake too.
                 env["JALON_DOCUMENTS__INTAKE_URL"] = intake_url
+            if service.module == "remote_session":
+                # Rooms take the web front's origin of this stack, and media never leaves
+                # loopback.
+                web_url = f"http://127.0.0.1:{ports['web']}" if "web" in ports else None
+                env |= rooms_env(web_url, loopback_only=True)
+            if service.module == "web" and "remote_session" in ports:
+                env["JALON_WEB__SIGNALLING_URL"] = signalling_url(ports["remote_session"])
             processes.append(
                 subprocess.Popen(
                     [sys.executable, "-m", service.module],

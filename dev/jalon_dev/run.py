@@ -117,6 +117,30 @@ def notification_env(mailbox: DevMailbox, sms: DevSms | None) -> dict[str, str]:
     return env
 
 
+def rooms_env(web_url: str | None = None, *, loopback_only: bool = False) -> dict[str, str]:
+    """Return remote-session's room settings for a run on this one machine."""
+    env = {
+        # Kept across runs, like the link secret; tickets live two minutes anyway.
+        "JALON_ROOMS__TICKET_SECRET": dev_secret("rooms_ticket_secret"),
+        # Browsers open the signalling socket from the web front's pages.
+        "JALON_ROOMS__ALLOWED_ORIGINS": json.dumps([web_url or dev_url("web")]),
+        # The relay's media candidates are on loopback: the browser runs on this same machine,
+        # and nothing a dev run starts talks off it (no STUN server either: the default one is
+        # a public host).
+        "JALON_ROOMS__MEDIA_HOST_ADDRESSES": json.dumps(["127.0.0.1"]),
+        "JALON_ROOMS__STUN_URLS": "[]",
+    }
+    if loopback_only:
+        # Tests and benchmarks also drop every candidate and check that is not on loopback.
+        env["JALON_ROOMS__MEDIA_LOOPBACK_ONLY"] = "true"
+    return env
+
+
+def signalling_url(port: int = DEV_PORTS["remote_session"]) -> str:
+    """Return the remote-session service's ws:// base URL, as the browser reaches it."""
+    return f"ws://127.0.0.1:{port}"
+
+
 def service_env(
     service: Service,
     kafka: EmbeddedKafka,
@@ -159,9 +183,11 @@ def service_env(
         }
         if mailbox is not None:
             env["JALON_DOCUMENTS__SMTP_PORT"] = str(mailbox.smtp_port)
-    if service.module == "remote_session" and mailbox is not None:
-        # New-message notices go to the dev mailbox.
-        env["JALON_THREADS__SMTP_PORT"] = str(mailbox.smtp_port)
+    if service.module == "remote_session":
+        env |= rooms_env()
+        if mailbox is not None:
+            # New-message notices go to the dev mailbox.
+            env["JALON_THREADS__SMTP_PORT"] = str(mailbox.smtp_port)
     if service.module == "appointment" and mailbox is not None:
         # Appointment notices (e-mail with invitations, SMS) go to the dev mailbox and SMS fake.
         env |= notification_env(mailbox, sms)
@@ -170,6 +196,8 @@ def service_env(
             "JALON_WEB__PRIVATE_KEY_FILE": str(private_key),
             # The link page verifies what appointment signs into its messages.
             "JALON_WEB__LINK_SECRET": dev_secret("link_secret"),
+            # The room pages open the signalling socket on remote-session directly.
+            "JALON_WEB__SIGNALLING_URL": signalling_url(),
             **{
                 f"JALON_WEB__{s.module.upper()}_URL": dev_url(s.module)
                 for s in SERVICES
@@ -312,6 +340,11 @@ def print_urls(
         )
         print(
             f"  Regional manager    {web}/manager       id {manager.account_id}, password {DEMO_PASSWORD}"
+        )
+    if any(s.module == "remote_session" for s in services):
+        print(
+            "\nVisio: media stays on 127.0.0.1; start Chromium with "
+            "--allow-loopback-in-peer-connection (it offers no loopback candidates otherwise)"
         )
     print(f"\nDev mailbox (every email sent in dev, sign-in codes included): {mailbox.url}")
     print(f"Dev SMS provider (every SMS sent in dev): {sms.url}")

@@ -46,10 +46,13 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
             topics.INTAKE_STAFF,
             topics.DEAD_LETTER,
         },
-        {topics.APPOINTMENT, topics.DOCUMENT},
+        {topics.APPOINTMENT, topics.DOCUMENT, topics.SESSION},
     ),
-    "appointment": ({topics.APPOINTMENT, topics.DEAD_LETTER}, DIRECTORY_TOPICS),
-    "remote_session": ({topics.SESSION, topics.DEAD_LETTER}, DIRECTORY_TOPICS),
+    "appointment": ({topics.APPOINTMENT, topics.DEAD_LETTER}, DIRECTORY_TOPICS | {topics.SESSION}),
+    "remote_session": (
+        {topics.SESSION, topics.DEAD_LETTER},
+        DIRECTORY_TOPICS | {topics.APPOINTMENT},
+    ),
     "document_signature": ({topics.DOCUMENT, topics.DEAD_LETTER}, DIRECTORY_TOPICS),
     "reporting": ({topics.DEAD_LETTER}, {topics.INTAKE_REQUEST, topics.INTAKE_CASE}),
 }

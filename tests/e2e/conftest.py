@@ -42,6 +42,9 @@ from jalon_shared.access import Role
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.messaging.broker import ensure_topics
 from jalon_shared.settings import KafkaSettings, ServiceSettings
+from remote_session.entrypoints.main import RemoteSessionSettings
+from remote_session.entrypoints.main import build_app as build_remote_session
+from remote_session.entrypoints.settings import RoomsSettings, ThreadsSettings
 from reporting.entrypoints.main import build_app as build_reporting
 from tests.support import Keys, register_demo_regions, service_settings
 from web.domain.accounts import BeneficiaryAccount
@@ -56,6 +59,8 @@ SHOTS = Path(tempfile.gettempdir()) / "jalon-shots"
 WIDTHS = (1280, 390)
 #: Shared by appointment, which signs the links in its messages, and the front, which opens them.
 LINK_SECRET = "e2e-link-secret-" + "0" * 32
+#: Signs the signalling tickets remote-session hands out through the web front.
+ROOMS_TICKET_SECRET = "e2e-rooms-ticket-secret-" + "0" * 32
 
 
 @dataclass
@@ -69,6 +74,8 @@ class WebStack:
     keys: Keys
     #: Checks seals against the stack's dev CA, as pyHanko's validator.
     verifier: PdfVerifier
+    #: Remote-session's HTTP base URL; its signalling socket is the ws:// one on the same port.
+    remote_session_url: str = ""
 
 
 async def serve_app(app: FastAPI, port: int, stack: AsyncExitStack) -> None:
@@ -110,8 +117,10 @@ async def web_stack(
         "reporting": free_port(),
         "appointment": free_port(),
         "document_signature": free_port(),
+        "remote_session": free_port(),
         "web": free_port(),
     }
+    web_url = f"http://127.0.0.1:{ports['web']}"
 
     def settings(name: str) -> ServiceSettings:
         return service_settings(name, kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
@@ -131,6 +140,9 @@ async def web_stack(
             rate_limits=RateLimitOptions(password_per_address=200, code_per_address=200),
             link_secret=SecretStr(LINK_SECRET),
             document_signature_url=f"http://127.0.0.1:{ports['document_signature']}",
+            remote_session_url=f"http://127.0.0.1:{ports['remote_session']}",
+            # The room pages open the signalling socket on remote-session directly.
+            signalling_url=f"ws://127.0.0.1:{ports['remote_session']}",
         ),
     )
     pki = ensure_dev_pki(Path(tempfile.mkdtemp(prefix="jalon-e2e-pki-")))
@@ -166,14 +178,35 @@ async def web_stack(
             ),
         )
         await serve_app(build_documents(documents_settings), ports["document_signature"], stack)
+        remote_settings = RemoteSessionSettings(
+            **settings("remote_session").model_dump(),
+            threads=ThreadsSettings(
+                smtp_port=dev_mailbox.smtp_port,
+                intake_url=f"http://127.0.0.1:{ports['intake']}",
+                web_url=web_url,
+            ),
+            rooms=RoomsSettings.model_validate(
+                {
+                    "ticket_secret": ROOMS_TICKET_SECRET,
+                    "allowed_origins": [web_url],
+                    # Media never leaves loopback: no STUN (the default is a public host),
+                    # candidates on 127.0.0.1 only, anything else dropped both ways.
+                    "stun_urls": [],
+                    "media_host_addresses": ["127.0.0.1"],
+                    "media_loopback_only": True,
+                }
+            ),
+        )
+        await serve_app(build_remote_session(remote_settings), ports["remote_session"], stack)
         await serve_app(build_web(web_settings), ports["web"], stack)
         yield WebStack(
-            f"http://127.0.0.1:{ports['web']}",
+            web_url,
             f"http://127.0.0.1:{ports['intake']}",
             f"http://127.0.0.1:{ports['appointment']}",
             dev_mailbox,
             keys,
             PdfVerifier.from_files([pki.ca_cert]),
+            f"http://127.0.0.1:{ports['remote_session']}",
         )
 
 
@@ -212,6 +245,14 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--lang=fr-FR",
         "--window-size=1280,900",
         f"--user-data-dir={profile}",
+        # Room pages: a fake camera and microphone, granted without a prompt, and media kept on
+        # loopback (Chromium offers no loopback candidate otherwise, hides addresses behind
+        # mDNS names, and may resolve names off the machine).
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        "--allow-loopback-in-peer-connection",
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

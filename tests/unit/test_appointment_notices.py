@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -33,7 +34,7 @@ from appointment.domain.messages import (
 )
 from appointment.domain.notices import Notice, Template, appointment_notice
 from jalon_shared.events.vocabulary import AppointmentKind, ContactChannel, Modality
-from jalon_shared.links import LinkError, SignedLinks
+from jalon_shared.links import JOIN_PURPOSE, LinkError, SignedLinks
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -147,6 +148,7 @@ def test_a_booking_confirmation_says_when_how_and_where_to_act_and_nothing_perso
     )
     assert "entretien de suivi" in rendered.text
     assert "en visio" in rendered.text
+    # No join link was signed (the dispatcher signs one): the page will show it.
     assert (
         "Le lien pour rejoindre l'entretien sera indiqué sur la page du rendez-vous."
         in rendered.text
@@ -166,6 +168,71 @@ def test_a_booking_confirmation_says_when_how_and_where_to_act_and_nothing_perso
         assert "@" not in text
 
 
+JOIN = "https://jalon.example/visio/JOINTOKEN"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        Template.BOOKED,
+        Template.RESCHEDULED,
+        Template.MODALITY_CHANGED,
+        Template.REMINDER_48H,
+        Template.REMINDER_2H,
+    ],
+)
+def test_a_video_notice_carries_the_join_link_and_the_pre_call_check(template: Template) -> None:
+    links = Links(SPACE, action_url="https://jalon.example/rdv/TOKEN", join_url=JOIN)
+    rendered = render(template, facts(), links)
+    assert (
+        "Pour rejoindre l'entretien en visio (ou par téléphone depuis votre navigateur), "
+        f"le jour venu : {JOIN}\n" in rendered.text
+    )
+    assert (
+        "Vous pouvez tester votre caméra et votre micro à l'avance depuis cette page."
+        in rendered.text
+    )
+    assert "sera indiqué sur la page du rendez-vous" not in rendered.text
+    # The join link never goes into the calendar event, which calendars sync and share.
+    assert JOIN not in rendered.description
+
+
+def test_a_phone_notice_joins_from_the_browser_and_checks_the_microphone() -> None:
+    rendered = render(Template.BOOKED, facts(modality=Modality.PHONE), Links(SPACE, join_url=JOIN))
+    assert (
+        f"Pour rejoindre l'entretien par téléphone depuis votre navigateur, le jour venu : {JOIN}"
+        in rendered.text
+    )
+    assert "Vous pouvez tester votre micro à l'avance depuis cette page." in rendered.text
+    assert "caméra" not in rendered.text
+
+
+def test_only_the_last_reminder_puts_the_join_link_in_the_sms() -> None:
+    links = Links(SPACE, join_url=JOIN)
+    last = render(Template.REMINDER_2H, facts(), links)
+    assert f"Pour rejoindre : {JOIN} Détails : {SPACE}" in last.sms
+    for template in (Template.BOOKED, Template.REMINDER_48H, Template.RESCHEDULED):
+        assert JOIN not in render(template, facts(), links).sms
+
+
+@pytest.mark.parametrize(
+    ("template", "about"),
+    [
+        (Template.CANCELLED, facts(status="cancelled", sequence=1)),
+        (Template.CONSENT_REQUESTED, facts(proposed_modality=Modality.PHONE)),
+        (
+            Template.REMINDER_48H,
+            facts(modality=Modality.FACE_TO_FACE, place="rennes", site_label="Rennes"),
+        ),
+    ],
+    ids=["cancelled", "consent_requested", "face_to_face"],
+)
+def test_no_join_link_where_there_is_no_room_to_join(template: Template, about: Facts) -> None:
+    rendered = render(template, about, Links(SPACE, join_url=JOIN))
+    for text in (rendered.text, rendered.sms, rendered.description):
+        assert JOIN not in text
+
+
 def test_a_face_to_face_notice_names_the_site_not_a_join_link() -> None:
     rendered = render(
         Template.REMINDER_48H,
@@ -174,6 +241,7 @@ def test_a_face_to_face_notice_names_the_site_not_a_join_link() -> None:
     )
     assert "Lieu : Rennes." in rendered.text
     assert "lien pour rejoindre" not in rendered.text
+    assert "Pour rejoindre" not in rendered.text
     assert rendered.subject.startswith("Rappel : rendez-vous le mardi 1er décembre")
 
 
@@ -559,3 +627,96 @@ async def test_an_erased_beneficiary_gets_nothing() -> None:
     assert await dispatch_next(deps) is Outcome.DROPPED
     assert store.status == "dropped:erased"
     assert email.sent == []
+
+
+@dataclass
+class RecordingChannel:
+    """Keeps every message it is given."""
+
+    sent: list[Outgoing] = field(default_factory=list)
+
+    async def send(self, message: Outgoing, contact: Contact) -> None:
+        self.sent.append(message)
+
+
+LINK = re.compile(r"https://jalon\.example/(rdv|visio)/([A-Za-z0-9_.-]+)")
+
+
+def soon(**changes: Any) -> Facts:
+    """Return facts of an appointment starting in 90 minutes of the real clock, an hour long."""
+    starts_at = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=90)
+    return facts(starts_at=starts_at, ends_at=starts_at + timedelta(hours=1), **changes)
+
+
+async def dispatched(template: Template, about: Facts, channel: str = "email") -> Outgoing:
+    """Send one notice about the facts through the dispatcher now; return the message."""
+    # Real time: the links are verified against the real clock.
+    now = datetime.now(UTC)
+    store = FakeStore(notice_for(template, about))
+    recorder = RecordingChannel()
+    kind = ChannelKind.EMAIL if channel == "email" else ChannelKind.SMS
+    contact = (
+        Contact("a@b.example", None)
+        if channel == "email"
+        else Contact(None, "+33600000000", ContactChannel.SMS)
+    )
+    deps = Dispatch(
+        store=store,
+        facts=FixedFacts(about),
+        contacts=FixedContacts(contact),
+        channels={kind: recorder},
+        links=SignedLinks(SECRET, "https://jalon.example"),
+        space_url=SPACE,
+        clock=lambda: now,
+        owner="test",
+    )
+    assert await dispatch_next(deps) is Outcome.SENT
+    (message,) = recorder.sent
+    return message
+
+
+def links_in(text: str) -> dict[str, str]:
+    """Return the tokens of the /rdv/ and /visio/ links in a text, by kind."""
+    return {kind: token for kind, token in LINK.findall(text)}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [Template.BOOKED, Template.RESCHEDULED, Template.REMINDER_48H, Template.REMINDER_2H],
+)
+@pytest.mark.parametrize("modality", [Modality.VIDEO, Modality.PHONE])
+async def test_a_remote_appointments_messages_carry_a_join_link_valid_until_the_room_closes(
+    template: Template, modality: Modality
+) -> None:
+    about = soon(modality=modality)
+    message = await dispatched(template, about)
+    tokens = links_in(message.rendered.text)
+    links = SignedLinks(SECRET, "https://jalon.example")
+    assert links.verify(tokens["visio"], JOIN_PURPOSE) == (about.subject_id, BENEFICIARY)
+    # Each link does one thing: the join link opens no appointment page, and the other way.
+    with pytest.raises(LinkError):
+        links.verify(tokens["visio"])
+    with pytest.raises(LinkError):
+        links.verify(tokens["rdv"], JOIN_PURPOSE)
+    claims = jwt.decode(tokens["visio"], options={"verify_signature": False})
+    assert claims["exp"] == int((about.ends_at + timedelta(minutes=60)).timestamp())
+
+
+async def test_the_last_reminder_by_sms_carries_a_join_link_that_verifies() -> None:
+    about = soon()
+    message = await dispatched(Template.REMINDER_2H, about, channel="sms")
+    token = links_in(message.rendered.sms)["visio"]
+    links = SignedLinks(SECRET, "https://jalon.example")
+    assert links.verify(token, JOIN_PURPOSE) == (about.subject_id, BENEFICIARY)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [Template.BOOKED, Template.RESCHEDULED, Template.REMINDER_48H, Template.REMINDER_2H],
+)
+async def test_a_face_to_face_appointments_messages_have_no_join_link(template: Template) -> None:
+    about = soon(modality=Modality.FACE_TO_FACE, place="rennes", site_label="Rennes")
+    message = await dispatched(template, about)
+    for text in (message.rendered.text, message.rendered.sms, message.rendered.description):
+        assert "/visio/" not in text
+    assert "rdv" in links_in(message.rendered.text)

@@ -133,6 +133,8 @@ class CaseAction(StrEnum):
     DUPLICATE_FLAGGED = "duplicate_flagged"
     DUPLICATE_CONFIRMED = "duplicate_confirmed"
     DUPLICATE_REJECTED = "duplicate_rejected"
+    #: The counsellor called and did not reach the person (no answer, or a voicemail left).
+    CALL_ATTEMPTED = "call_attempted"
 
 
 class CaseAlert(StrEnum):

@@ -572,6 +572,34 @@ class MongoUnitOfWork(StagingUnitOfWork[MongoAppointmentTransaction]):
             clock,
             on_notices,
         )
+        self._c = collections
+
+    def joining(self, session: Session) -> JoinedUnitOfWork:
+        """Return a unit of work that runs inside a transaction someone else commits."""
+        return JoinedUnitOfWork(self._c, self._outbox, self._clock, session)
+
+
+class JoinedUnitOfWork:
+    """Runs work in a consumer's open transaction: it commits with the consumer's marker."""
+
+    def __init__(
+        self,
+        collections: AppointmentCollections,
+        outbox: Outbox,
+        clock: Callable[[], datetime],
+        session: Session,
+    ) -> None:
+        self._c = collections
+        self._outbox = outbox
+        self._clock = clock
+        self._session = session
+
+    async def run(self, work: Callable[[AppointmentTransaction], Awaitable[T]]) -> T:
+        """Run work and stage its events and notices; the relay's poll publishes them."""
+        tx = MongoAppointmentTransaction(self._c, self._session)
+        result = await work(tx)
+        await tx.flush(self._outbox, self._clock())
+        return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ from appointment.application.notification_ports import (
     Outgoing,
 )
 from appointment.domain.messages import (
+    JOIN_TEMPLATES,
+    ROOM_MODALITIES,
     ChannelKind,
     Facts,
     Links,
@@ -69,6 +71,9 @@ class Dispatch:
     owner: str
     #: How long a claim holds; far longer than a send may take, so two never overlap.
     lease: timedelta = timedelta(minutes=2)
+    #: How long after its end an appointment's room stays open (remote-session's
+    #: JALON_ROOMS__JOIN_LATE_MINUTES): when the join link expires.
+    room_open_after_end: timedelta = timedelta(minutes=60)
 
 
 async def dispatch_next(deps: Dispatch) -> Outcome | None:
@@ -105,7 +110,11 @@ async def _handle(deps: Dispatch, claimed: Claimed, bound: FilteringBoundLogger)
         await deps.store.mark_dropped(notice.key, deps.owner, "no_channel")
         bound.info("notice dropped", reason="no_channel")
         return Outcome.DROPPED
-    links = Links(space_url=deps.space_url, action_url=_action_url(deps, notice, facts, now))
+    links = Links(
+        space_url=deps.space_url,
+        action_url=_action_url(deps, notice, facts, now),
+        join_url=_join_url(deps, notice, facts, now),
+    )
     message = Outgoing(
         key=notice.key,
         rendered=render(notice.template, facts, links),
@@ -141,6 +150,21 @@ def _action_url(deps: Dispatch, notice: Notice, facts: Facts | None, now: dateti
         return None
     # The link expires when the appointment starts: after that there is nothing to act on.
     return deps.links.url(notice.appointment_id, notice.beneficiary_id, facts.starts_at)
+
+
+def _join_url(deps: Dispatch, notice: Notice, facts: Facts | None, now: datetime) -> str | None:
+    """Return the signed link into the room of a reader's phone or video appointment."""
+    if notice.appointment_id is None or facts is None or facts.collective:
+        return None
+    if notice.template not in JOIN_TEMPLATES or facts.modality not in ROOM_MODALITIES:
+        return None
+    if facts.beneficiary_id != notice.beneficiary_id or facts.status != "booked":
+        return None
+    # Valid until the room closes, so a reconnection late in the meeting still gets in.
+    expires_at = facts.ends_at + deps.room_open_after_end
+    if expires_at <= now:
+        return None
+    return deps.links.join_url(notice.appointment_id, notice.beneficiary_id, expires_at)
 
 
 async def _retry(deps: Dispatch, claimed: Claimed, error: str) -> Outcome:

@@ -89,3 +89,6 @@ class LinkSigner(Protocol):
 
     def url(self, appointment_id: UUID, beneficiary_id: UUID, expires_at: datetime) -> str:
         """Return a signed link for this appointment and beneficiary, valid until a time."""
+
+    def join_url(self, appointment_id: UUID, beneficiary_id: UUID, expires_at: datetime) -> str:
+        """Return a signed link that joins this appointment's room, valid until a time."""

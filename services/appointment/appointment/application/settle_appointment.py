@@ -18,7 +18,7 @@ from appointment.domain.booking import Appointment, BookingError, Status
 from jalon_shared.access import Principal, Role
 from jalon_shared.events.appointment import AppointmentHeld, AppointmentNoShow
 from jalon_shared.events.envelope import EventMeta
-from jalon_shared.events.vocabulary import AbsentParty
+from jalon_shared.events.vocabulary import AbsentParty, Modality
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,9 @@ class SettleAppointment:
     status: Status
     absent: AbsentParty | None = None
     reason: str | None = None
+    #: The modality actually used, when an ended session measured it (a video appointment
+    #: that ran audio only was held by phone); the booked one otherwise.
+    modality: Modality | None = None
 
 
 async def settle_appointment(
@@ -69,7 +72,7 @@ async def settle_appointment(
                     **meta.envelope(),
                     appointment_id=settled.appointment_id,
                     case_id=settled.case_id,
-                    modality=settled.modality,
+                    modality=command.modality or settled.modality,
                     starts_at=settled.starts_at,
                     region=settled.region or None,
                     site=settled.site or None,

@@ -98,6 +98,18 @@ SMS_TEMPLATES = frozenset(
         Template.CONSENT_REQUESTED,
     }
 )
+#: Appointment notices that carry the room's join link when the appointment is by phone or video.
+JOIN_TEMPLATES = frozenset(
+    {
+        Template.BOOKED,
+        Template.RESCHEDULED,
+        Template.MODALITY_CHANGED,
+        Template.REMINDER_48H,
+        Template.REMINDER_2H,
+    }
+)
+#: Modalities that meet in a room of the remote-session service.
+ROOM_MODALITIES = frozenset({Modality.PHONE, Modality.VIDEO})
 #: Appointment notices about a booked appointment as it stands: dropped once it is not.
 ABOUT_BOOKED = frozenset(
     {
@@ -178,6 +190,8 @@ class Links:
     space_url: str
     #: A signed link to view, move or cancel the appointment, or answer a consent request.
     action_url: str | None = None
+    #: A signed link that joins the appointment's room (phone or video), valid until it closes.
+    join_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +291,8 @@ def render(template: Template, facts: Facts | None, links: Links) -> Rendered:
         return _session(template, facts, links, when, how)
     what = KIND_LABEL[facts.kind] if facts.kind is not None else "rendez-vous"
     lead, subject, sms = _appointment_lines(template, facts, when, how, what)
-    lines = [lead, *_place_lines(facts)]
+    join_url = links.join_url if template in JOIN_TEMPLATES else None
+    lines = [lead, *_place_lines(facts, join_url)]
     if template is Template.CANCELLED:
         lines.append("Pour reprendre rendez-vous, passez par votre espace Jalon.")
     elif links.action_url is not None:
@@ -285,6 +300,9 @@ def render(template: Template, facts: Facts | None, links: Links) -> Rendered:
             lines.append(f"Pour accepter ou refuser ce changement : {links.action_url}")
         else:
             lines.append(f"Voir, déplacer ou annuler ce rendez-vous : {links.action_url}")
+    if template is Template.REMINDER_2H and join_url is not None and _joins(facts):
+        # Someone reached by SMS alone would otherwise have no way into the room.
+        sms = f"{sms} Pour rejoindre : {join_url}"
     return Rendered(
         subject=subject,
         text=_text(lines, links),
@@ -342,11 +360,30 @@ def _appointment_lines(
             raise ValueError(f"{template.value} is not about an appointment")
 
 
-def _place_lines(facts: Facts) -> list[str]:
+def _joins(facts: Facts) -> bool:
+    """Return whether the meeting takes place in a room people join from their browser."""
+    return not facts.cancelled and facts.modality in ROOM_MODALITIES
+
+
+def _place_lines(facts: Facts, join_url: str | None = None) -> list[str]:
     if facts.cancelled:
         return []
-    if facts.modality in (Modality.PHONE, Modality.VIDEO):
-        return ["Le lien pour rejoindre l'entretien sera indiqué sur la page du rendez-vous."]
+    if facts.modality in ROOM_MODALITIES:
+        if join_url is None:
+            return ["Le lien pour rejoindre l'entretien sera indiqué sur la page du rendez-vous."]
+        # The link ends its line: a full stop after it would be taken into the token by some
+        # mail readers, and a token with a stray character does not verify.
+        if facts.modality is Modality.VIDEO:
+            return [
+                "Pour rejoindre l'entretien en visio (ou par téléphone depuis votre "
+                f"navigateur), le jour venu : {join_url}",
+                "Vous pouvez tester votre caméra et votre micro à l'avance depuis cette page.",
+            ]
+        return [
+            "Pour rejoindre l'entretien par téléphone depuis votre navigateur, le jour venu : "
+            f"{join_url}",
+            "Vous pouvez tester votre micro à l'avance depuis cette page.",
+        ]
     if facts.remote:
         return []
     return [f"Lieu : {facts.location}."]

@@ -19,10 +19,11 @@ from appointment.adapters.mongo import (
 )
 from appointment.application.advance_site_closure import run_site_closure
 from appointment.application.erase_beneficiary import erase_beneficiary
+from appointment.application.hold_from_session import hold_from_session
 from appointment.application.ports import AppointmentQueries, Clock, UnitOfWork
 from appointment.domain.booking import Policy
 from appointment.entrypoints.collective_wiring import build_collective
-from appointment.entrypoints.http import AppointmentDeps, build_router
+from appointment.entrypoints.http import SERVICE, AppointmentDeps, build_router
 from appointment.entrypoints.notifications import NotificationSettings, build_notifications
 from jalon_shared.directory import directory_router, register_directory
 from jalon_shared.events import topics
@@ -34,7 +35,7 @@ from jalon_shared.events.appointment import (
     AppointmentNoShow,
     AppointmentRescheduled,
 )
-from jalon_shared.events.envelope import Event, utc_now
+from jalon_shared.events.envelope import Event, EventMeta, utc_now
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import DEV_PORTS, ServiceSettings
@@ -129,6 +130,16 @@ def build_app(
         await collective.erase(event, session)
 
     infra.consume(f"{settings.service_name}.erasure", [topics.INTAKE_BENEFICIARY], on_erasure)
+
+    async def on_session(event: Event, session: Session) -> None:
+        # Runs inside the consumer's transaction, next to its processed-event marker: a
+        # redelivered session.ended finds the marker, or the appointment already held.
+        meta = EventMeta(
+            correlation_id=event.correlation_id, causation_id=str(event.event_id), producer=SERVICE
+        )
+        await hold_from_session(uow.joining(session), queries, cases, event, now=clock(), meta=meta)
+
+    infra.consume(f"{settings.service_name}.sessions", [topics.SESSION], on_session)
     infra.document_publications(
         {
             topics.APPOINTMENT: [

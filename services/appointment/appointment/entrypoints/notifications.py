@@ -67,6 +67,9 @@ class NotificationSettings(BaseModel):
     poll_interval_ms: int = Field(default=1_000, ge=10)
     #: How long a dispatcher holds a claimed notice; far longer than one send may take.
     lease_seconds: int = Field(default=120, ge=5)
+    #: How long after its end a phone or video appointment's room stays open, and so its join
+    #: link: the same value as remote-session's JALON_ROOMS__JOIN_LATE_MINUTES.
+    join_late_minutes: int = Field(default=60, ge=0, le=24 * 60)
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ def build_notifications(
         clock=clock,
         owner=owner_name(service.service_name),
         lease=timedelta(seconds=settings.lease_seconds),
+        room_open_after_end=timedelta(minutes=settings.join_late_minutes),
     )
     feed_tokens = MongoFeedTokens(infra.database)
     router = build_feed_router(

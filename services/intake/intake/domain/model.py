@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +13,7 @@ from intake.domain.contact import normalise_email, normalise_phone
 from intake.domain.retention import CLOSED_CASE_RETENTION
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
+    CallOutcome,
     CaseAction,
     CaseStatus,
     CloseReason,
@@ -369,6 +370,19 @@ class Case(BaseModel):
             self.last_activity_at = at
         if self.status is CaseStatus.OPENED:
             self.status = CaseStatus.IN_PROGRESS
+
+    def call_attempted(self, outcome: CallOutcome, by: Actor, at: datetime) -> bool:
+        """Note a call that did not reach the person, once; return whether it was new."""
+        entry = HistoryEntry.of(CaseAction.CALL_ATTEMPTED, by, at, detail=outcome.value)
+        # A replayed call_logged (past its consumer's markers) must not log the attempt twice:
+        # the same counsellor ending a call at the same instant is the same call. MongoDB keeps
+        # milliseconds, so instants are compared at that precision.
+        for known in self.history:
+            same = known.model_copy(update={"at": entry.at}) == entry
+            if same and abs(known.at - entry.at) < timedelta(milliseconds=1):
+                return False
+        self.history.append(entry)
+        return True
 
     def flag_duplicate(self, matched_on: tuple[str, ...], by: Actor, at: datetime) -> None:
         """Note a request staff took whose contact details match this case's person."""

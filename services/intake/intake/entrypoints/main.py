@@ -15,6 +15,7 @@ from intake.adapters.mongo import (
     ReferenceCache,
 )
 from intake.application.purge_expired import purge_expired
+from intake.application.record_call import record_call
 from intake.application.track_case_activity import track_case_activity
 from intake.entrypoints.http import IntakeDeps, build_router
 from jalon_shared.events import topics
@@ -62,6 +63,12 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         await track_case_activity(event, uow.transaction(session))
 
     infra.consume("intake.case-activity", [topics.APPOINTMENT, topics.DOCUMENT], on_activity)
+
+    async def on_call(event: Event, session: Session) -> None:
+        # Runs inside the consumer's transaction, next to its processed-event marker.
+        await record_call(event, uow.transaction(session))
+
+    infra.consume("intake.calls", [topics.SESSION], on_call)
 
     async def sweep_retention() -> None:
         while True:
