@@ -32,6 +32,7 @@ from web.entrypoints.appointment_pages import (
 from web.entrypoints.deps import Deps, WebDeps
 from web.entrypoints.errors import error_page
 from web.entrypoints.pages import render
+from web.entrypoints.rooms import join_link
 
 router = APIRouter(tags=["beneficiary"])
 #: A link's token: an HS256 JWT of ids and an expiry, well under this.
@@ -101,6 +102,7 @@ async def link_page(
         changeable=self_service(appointment, now),
         sites=await site_names(found.session, intake=deps.intake),
         cancel_reasons=labelled(BENEFICIARY_CANCEL_REASONS),
+        join_url=join_link(deps, appointment),
         **context,
     )
 

@@ -20,11 +20,15 @@ from web.entrypoints import (
     documents_counsellor,
     documents_public,
     manager,
+    messages_beneficiary,
+    session_pages,
     signin,
+    work_counsellor,
 )
 from web.entrypoints.collective import router as collective_router
 from web.entrypoints.deps import WebDeps
 from web.entrypoints.errors import install_error_pages
+from web.entrypoints.rooms import router as rooms_router
 from web.entrypoints.security import BrowserGuard
 
 TITLE = "Jalon web"
@@ -64,6 +68,9 @@ def create_web_app(
     ):
         app.include_router(appointment_pages.router)
     app.include_router(collective_router)
+    app.include_router(rooms_router)
     for document_pages in (documents_beneficiary, documents_counsellor, documents_public):
         app.include_router(document_pages.router)
+    for work_pages in (messages_beneficiary, work_counsellor, session_pages):
+        app.include_router(work_pages.router)
     return app

@@ -75,6 +75,7 @@ async def list_page(
         status_code=status_code,
         appointments_page=page,
         cancel_reasons=labelled(BENEFICIARY_CANCEL_REASONS),
+        now=deps.clock(),
         **context,
     )
 

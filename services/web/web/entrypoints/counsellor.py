@@ -26,6 +26,7 @@ from web.entrypoints.documents_counsellor import summaries_section
 from web.entrypoints.errors import error_page, explain
 from web.entrypoints.pages import render
 from web.entrypoints.session import SPACE_TITLES, persona
+from web.entrypoints.session_pages import WORK_PAGE_HEADERS, unanswered_section, work_section
 
 router = APIRouter(tags=["counsellor"])
 Counsellor = Annotated[Session, Depends(persona(Role.COUNSELLOR))]
@@ -80,6 +81,7 @@ async def caseload(
         filters=filters,
         previous_url=page_url(filters, offset - PAGE_SIZE) if offset else None,
         next_url=page_url(filters, offset + PAGE_SIZE) if page.has_more else None,
+        **await unanswered_section(session, deps),
     )
 
 
@@ -102,10 +104,13 @@ async def case_page(
         "counsellor_case.html",
         shown.case.beneficiary.full_name if shown.case.beneficiary else "Dossier",
         status_code=status_code,
+        # The messages and tasks forms show their uploads' progress with a script of this origin.
+        headers=WORK_PAGE_HEADERS,
         page=shown,
         case=shown.case,
         **await case_section(session, case_id, deps),
         **await summaries_section(session, case_id, deps),
+        **await work_section(session, case_id, deps),
         **context,
     )
 

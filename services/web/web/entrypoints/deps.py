@@ -23,6 +23,8 @@ from web.application.ports import (
     ReportingApi,
     Revocations,
 )
+from web.application.room_ports import RoomsApi
+from web.application.session_ports import SessionApi
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,12 @@ class WebDeps:
     links: SignedLinks | None = None
     #: The document-signature service's API; None leaves the document pages unavailable (503).
     documents: DocumentApi | None = None
+    #: The remote-session service's threads, tasks and calls; None leaves their pages unavailable.
+    sessions: SessionApi | None = None
+    #: The remote-session service's rooms and pre-call check; None: the call pages answer 503.
+    rooms: RoomsApi | None = None
+    #: The remote-session service's browser-facing ws:// or wss:// base URL (signalling sockets).
+    signalling_url: str = ""
 
 
 def web_deps(request: Request) -> WebDeps:

@@ -11,6 +11,7 @@ from jalon_shared.events.vocabulary import (
     AbsentParty,
     AccessibilityNeed,
     AppointmentKind,
+    CallOutcome,
     CaseAction,
     CaseAlert,
     CaseStatus,
@@ -41,6 +42,7 @@ from web.application.collective_views import RegistrationStatus, SessionStatus
 from web.application.document_views import (
     DocumentKind,
 )
+from web.application.session_views import TaskKind, TaskStatus
 
 CSP: dict[Csp, str] = {
     Csp.CADRE: "Cadre",
@@ -109,6 +111,7 @@ HISTORY_ACTION: dict[CaseAction, str] = {
     CaseAction.DUPLICATE_FLAGGED: "Demande en double possible signalée",
     CaseAction.DUPLICATE_CONFIRMED: "Doublon confirmé : demande rattachée au dossier",
     CaseAction.DUPLICATE_REJECTED: "Doublon écarté : personne différente",
+    CaseAction.CALL_ATTEMPTED: "Appel sans réponse (pas de réponse ou messagerie)",
 }
 CASE_ALERT: dict[CaseAlert, str] = {
     CaseAlert.NO_CONTACT: "Sans contact depuis 30 jours",
@@ -564,3 +567,23 @@ def step_owner_for_beneficiary(value: object) -> str:
         return STEP_OWNER_FOR_BENEFICIARY[StepOwner(str(value))]
     except ValueError:
         return "Autre"
+
+
+# The work between sessions: tasks and logged calls.
+TASK_KIND: dict[TaskKind, str] = {
+    TaskKind.READING: "Lecture",
+    TaskKind.QUESTIONNAIRE: "Questionnaire",
+    TaskKind.ENQUIRY: "Enquête métier",
+    TaskKind.EXERCISE: "Exercice",
+    TaskKind.OTHER: "Autre",
+}
+TASK_STATUS: dict[TaskStatus, str] = {
+    TaskStatus.ASSIGNED: "À faire",
+    TaskStatus.DONE: "Fait",
+}
+CALL_OUTCOME: dict[CallOutcome, str] = {
+    CallOutcome.REACHED: "Joint",
+    CallOutcome.NO_ANSWER: "Pas de réponse",
+    CallOutcome.VOICEMAIL: "Messagerie",
+}
+ENUM_LABELS.update({TaskKind: TASK_KIND, TaskStatus: TASK_STATUS, CallOutcome: CALL_OUTCOME})

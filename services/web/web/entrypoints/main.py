@@ -25,8 +25,10 @@ from web.adapters.collective import HttpCollectiveApi
 from web.adapters.documents import HttpDocumentApi
 from web.adapters.mailer import SmtpMailer
 from web.adapters.mongo import MongoAccountStore, MongoRateLimiter, MongoRevocations
+from web.adapters.rooms import HttpRoomsApi
 from web.adapters.security import Argon2Hasher
 from web.adapters.services import HttpIntakeApi, HttpReportingApi, ServiceClient
+from web.adapters.sessions import HttpSessionApi
 from web.application.limits import SignInLimits
 from web.application.seed_accounts import StaffSeed, seed_accounts
 from web.domain.accounts import BeneficiaryAccount
@@ -67,6 +69,9 @@ class WebOptions(BaseModel):
     reporting_url: str = dev_url("reporting")
     appointment_url: str = dev_url("appointment")
     document_signature_url: str = dev_url("document_signature")
+    remote_session_url: str = dev_url("remote_session")
+    #: The remote-session service's ws:// or wss:// base URL as browsers reach it (signalling).
+    signalling_url: str = f"ws://127.0.0.1:{DEV_PORTS['remote_session']}"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "Jalon <no-reply@jalon.invalid>"
@@ -159,6 +164,9 @@ def build_app(settings: WebSettings) -> FastAPI:
         documents=HttpDocumentApi(
             ServiceClient(http, options.document_signature_url, "document_signature")
         ),
+        sessions=HttpSessionApi(ServiceClient(http, options.remote_session_url, "remote_session")),
+        rooms=HttpRoomsApi(ServiceClient(http, options.remote_session_url, "remote_session")),
+        signalling_url=options.signalling_url,
     )
 
     @asynccontextmanager

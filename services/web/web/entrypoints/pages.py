@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from jalon_shared.access import Role
 from jalon_shared.events.vocabulary import (
     AccessibilityNeed,
+    CallOutcome,
     CaseAction,
     CaseAlert,
     CaseStatus,
@@ -96,6 +97,8 @@ def history_line(entry: HistoryEntry) -> Markup:
         )
     elif entry.action == CaseAction.CLOSED and detail:
         line = Markup("{} : {}").format(action, labels.label(detail, CloseReason))
+    elif entry.action == CaseAction.CALL_ATTEMPTED and detail:
+        line = Markup("Appel sans contact : {}").format(labels.label(detail, CallOutcome))
     if entry.by_name:
         return Markup("{} (par <bdi>{}</bdi>)").format(line, entry.by_name)
     return Markup("{} (par {})").format(line, _by(entry.by))

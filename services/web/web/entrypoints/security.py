@@ -43,6 +43,12 @@ class UploadRoute:
         return self.back if self.back is not None else path.removesuffix(self.drop_suffix)
 
 
+#: A message or a completed task: up to 3 files of 10 MB, with their text.
+MESSAGE_FILES_BYTES = 3 * MAX_UPLOAD_BYTES + UPLOAD_MARGIN
+FILES_TOO_LARGE = (
+    "Les fichiers joints sont trop volumineux : 3 fichiers au plus, de 10 Mo chacun. "
+    "Choisissez des fichiers plus légers, puis recommencez."
+)
 _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 #: The only posts allowed past MAX_BODY_BYTES: each file form, up to its file's limit.
 UPLOAD_ROUTES = (
@@ -60,6 +66,27 @@ UPLOAD_ROUTES = (
         "et blanc, puis recommencez.",
         "Retour au document",
         drop_suffix="/paper",
+    ),
+    UploadRoute(
+        re.compile(r"/beneficiary/messages"),
+        MESSAGE_FILES_BYTES,
+        FILES_TOO_LARGE,
+        "Retour à mes messages",
+        back="/beneficiary/messages",
+    ),
+    UploadRoute(
+        re.compile(rf"/beneficiary/tasks/{_UUID}/complete"),
+        MESSAGE_FILES_BYTES,
+        FILES_TOO_LARGE,
+        "Retour à mes messages",
+        back="/beneficiary/messages",
+    ),
+    UploadRoute(
+        re.compile(rf"/counsellor/cases/{_UUID}/messages"),
+        MESSAGE_FILES_BYTES,
+        FILES_TOO_LARGE,
+        "Retour au dossier",
+        drop_suffix="/messages",
     ),
     UploadRoute(
         re.compile(r"/verifier"),
