@@ -11,7 +11,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ["bench.slice", "bench.caseload", "bench.appointment", "bench.signature"]
+BENCHMARKS = [
+    "bench.slice",
+    "bench.caseload",
+    "bench.appointment",
+    "bench.signature",
+    "bench.relay",
+]
 #: One line per run: the figures that do not depend on the machine's noise are tracked here.
 HISTORY = Path(__file__).with_name("history.jsonl")
 TRACKED = (
@@ -27,6 +33,9 @@ TRACKED = (
     "render_3_pages_p50_ms",
     "render_and_seal_per_s",
     "signed_documents_per_s_end_to_end",
+    "relay_audio_only_sessions_per_core",
+    "relay_video_480p_sessions_per_core",
+    "join_to_connected_p99_ms",
 )
 
 
