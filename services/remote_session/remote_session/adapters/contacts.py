@@ -1,4 +1,4 @@
-"""Beneficiaries' e-mail, asked of intake (its only holder) when a message is to be announced."""
+"""Beneficiaries' e-mail and name, asked of intake (their only holder) when needed."""
 
 from __future__ import annotations
 
@@ -12,18 +12,17 @@ from remote_session.application.ports import PeopleUnavailableError
 
 
 class HttpPeople:
-    """Reads intake's service-only contact route with this service's token."""
+    """Reads intake's service-only contact and identity routes with this service's token."""
 
     def __init__(self, http: httpx.AsyncClient, intake_url: str, tokens: ServiceTokens) -> None:
         self._http = http
         self._base = intake_url.rstrip("/")
         self._tokens = tokens
 
-    async def email(self, beneficiary_id: UUID) -> str | None:
-        """Return the e-mail address, or None when intake holds nobody under this id."""
+    async def _read(self, beneficiary_id: UUID, what: str) -> dict[str, Any] | None:
         try:
             response = await self._http.get(
-                f"{self._base}/beneficiaries/{beneficiary_id}/contact",
+                f"{self._base}/beneficiaries/{beneficiary_id}/{what}",
                 headers={"Authorization": f"Bearer {self._tokens.token()}"},
             )
         except httpx.HTTPError as exc:
@@ -33,5 +32,19 @@ class HttpPeople:
         if not response.is_success:
             raise PeopleUnavailableError(f"intake answered {response.status_code}")
         body: dict[str, Any] = response.json()
+        return body
+
+    async def email(self, beneficiary_id: UUID) -> str | None:
+        """Return the e-mail address, or None when intake holds nobody under this id."""
+        body = await self._read(beneficiary_id, "contact")
+        if body is None:
+            return None
         email = body.get("email")
         return str(email) if email else None
+
+    async def identity(self, beneficiary_id: UUID) -> tuple[str, str] | None:
+        """Return (first name, last name), or None when intake holds nobody under this id."""
+        body = await self._read(beneficiary_id, "identity")
+        if body is None:
+            return None
+        return str(body.get("first_name") or ""), str(body.get("last_name") or "")

@@ -12,7 +12,7 @@ log = structlog.get_logger(__name__)
 
 
 async def erase_beneficiary(eraser: Eraser, event: Event, session: object) -> bool:
-    """Delete the person's threads, messages, tasks and attachments."""
+    """Delete the person's threads, messages, tasks, files and calls, and unlink their rooms."""
     if not isinstance(event, BeneficiaryErased):
         return False
     removed = await eraser.erase(event.beneficiary_id, event.case_ids, session)

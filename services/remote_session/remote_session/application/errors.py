@@ -8,7 +8,12 @@ class NotFoundError(LookupError):
 
 
 class ForbiddenError(PermissionError):
-    """The caller may not act on this record."""
+    """The caller may not act on this record; a reason code names why when the caller may know."""
+
+    def __init__(self, message: str, *, reason: str | None = None, field: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.field = field
 
 
 class InvalidInputError(ValueError):

@@ -1,1 +1,1 @@
-"""Rooms, participants, the call log and message threads: not modelled yet."""
+"""Threads, tasks, rooms and the call log: the service's rules, free of I/O."""

@@ -187,7 +187,8 @@ async def answer(call: Awaitable[T], *, location: str = "body") -> T:
     except NotFoundError as exc:
         raise ApiError(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except ForbiddenError as exc:
-        raise ApiError(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+        reasons = [item(location, exc.field, exc.reason, str(exc))] if exc.reason else None
+        raise ApiError(status.HTTP_403_FORBIDDEN, str(exc), reasons) from exc
     except InvalidInputError as exc:
         raise ApiError(
             UNPROCESSABLE,
