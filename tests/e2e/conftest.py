@@ -7,7 +7,7 @@ import base64
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -226,9 +226,9 @@ async def intake_reference(web_stack: WebStack) -> WebStack:
     return web_stack
 
 
-@pytest.fixture
-def browser() -> Iterator[webdriver.Chrome]:
-    """Start Debian's Chromium headless; never a downloaded browser."""
+@contextmanager
+def chromium(*extra_flags: str) -> Iterator[webdriver.Chrome]:
+    """Start Debian's Chromium headless, with any extra flags; never a downloaded browser."""
     if shutil.which(CHROMIUM) is None or shutil.which(CHROMEDRIVER) is None:
         pytest.fail("Debian chromium and chromium-driver are required: make install-browser")
     options = webdriver.ChromeOptions()
@@ -253,15 +253,25 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--allow-loopback-in-peer-connection",
         "--disable-features=WebRtcHideLocalIpsWithMdns",
         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        *extra_flags,
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     # Form posts navigate asynchronously; lookups wait for the next page instead of racing it.
     driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    """One headless Chromium for a test."""
+    with chromium() as driver:
+        yield driver
 
 
 def shoot(driver: webdriver.Chrome, name: str) -> list[Path]:

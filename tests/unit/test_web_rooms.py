@@ -247,7 +247,8 @@ async def test_a_room_that_closes_between_two_reads_is_shown_closed(built: RoomF
 
 def test_durations_read_in_minutes_then_hours() -> None:
     assert duration_text(None) is None
-    assert duration_text(29) == "0 min"
+    assert duration_text(29) == "moins d'une minute"
+    assert duration_text(89) == "1 min"
     assert duration_text(2532) == "42 min"
     assert duration_text(3900) == "1 h 05"
 

@@ -283,7 +283,11 @@ class VideoOut(MediaStreamTrack):
                 self._pending = asyncio.ensure_future(self._proxy.recv())
             if self._wake is None or self._wake.done():
                 self._wake = asyncio.get_running_loop().create_future()
-            await asyncio.wait((self._pending, self._wake), return_when=asyncio.FIRST_COMPLETED)
+            reading = self._pending
+            await asyncio.wait((reading, self._wake), return_when=asyncio.FIRST_COMPLETED)
+            if self._pending is not reading:
+                # stop() ran while this read waited: the track has ended.
+                raise MediaStreamError
             if not self._pending.done():
                 # The source changed under a pending read: drop the read of the old one.
                 if self._pending_proxy is not self._proxy:

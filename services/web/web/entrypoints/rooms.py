@@ -130,7 +130,9 @@ def duration_text(seconds: float | None) -> str | None:
     """Return "42 min" or "1 h 05" for a session's length."""
     if seconds is None:
         return None
-    minutes = max(0, round(seconds / 60))
+    if seconds < 60:
+        return "moins d'une minute"
+    minutes = round(seconds / 60)
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d}"

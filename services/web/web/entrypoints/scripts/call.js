@@ -657,7 +657,10 @@
   }
 
   function durationText(seconds) {
-    var minutes = Math.max(0, Math.round(seconds / 60));
+    if (seconds < 60) {
+      return "moins d'une minute";
+    }
+    var minutes = Math.round(seconds / 60);
     if (minutes < 60) {
       return minutes + " min";
     }
@@ -836,6 +839,13 @@
     }
     caption.textContent = text;
     caption.hidden = !text;
+    // No picture comes in these cases, and a video element keeps showing its last frame:
+    // a frozen face would look like a stalled call.
+    var pictureless = call.audioOnly || others.length === 0 || (data.kind !== "collective" && others[0].audio_only);
+    var remote = $("remote-video");
+    if (remote) {
+      remote.style.visibility = pictureless ? "hidden" : "visible";
+    }
   }
 
   function showElapsed() {
@@ -947,7 +957,7 @@
     var word = "Bonne";
     if (loss > LOSS_LIMIT || lowBitrate || (rtt !== null && rtt > 0.5)) {
       word = "Faible";
-    } else if (loss > 0.02 || (rtt !== null && rtt > 0.25) || (VIDEO && bitrate !== null && bitrate < 250000)) {
+    } else if (loss > 0.02 || (rtt !== null && rtt > 0.25) || (VIDEO && !call.audioOnly && bitrate !== null && bitrate < 250000)) {
       word = "Moyenne";
     }
     call.quality = { word: word, loss: loss, roundTripTime: rtt, outgoingBitrate: bitrate };
