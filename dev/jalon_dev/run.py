@@ -39,6 +39,7 @@ from jalon_dev.demo import (
 from jalon_dev.documents import seed_documents
 from jalon_dev.mailbox import PAGE_PORT, SMTP_PORT, DevMailbox
 from jalon_dev.pki import ensure_dev_pki
+from jalon_dev.sessions import seed_sessions
 from jalon_dev.sms import PAGE_PORT as SMS_PORT
 from jalon_dev.sms import DevSms
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
@@ -429,6 +430,15 @@ async def run() -> None:
             except httpx.HTTPError as exc:
                 # The stack is still usable without the demo summaries; the next start retries.
                 print(f"  demo summaries not written ({type(exc).__name__}); see the logs")
+        marker = DATA / "seeded-demo-sessions"
+        if not marker.exists() and any(s.module == "remote_session" for s in services):
+            print("writing demo threads, tasks and calls...")
+            try:
+                print(f"  {await seed_sessions(issuer)}")
+                marker.touch()
+            except httpx.HTTPError as exc:
+                # The stack is still usable without the demo exchanges; the next start retries.
+                print(f"  demo threads not written ({type(exc).__name__}); see the logs")
         if any(s.module == "web" for s in services):
             await seed_web(mongo)
         print_urls(issuer, services, mailbox, sms)

@@ -226,6 +226,18 @@ async def intake_reference(web_stack: WebStack) -> WebStack:
     return web_stack
 
 
+#: Room pages: a fake camera and microphone, granted without a prompt, and media kept on loopback
+#: (Chromium offers no loopback candidate otherwise, hides addresses behind mDNS names, and may
+#: resolve names off the machine). Only for room tests: `localhost` no longer resolves with them.
+ROOM_FLAGS = (
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+)
+
+
 @contextmanager
 def chromium(*extra_flags: str) -> Iterator[webdriver.Chrome]:
     """Start Debian's Chromium headless, with any extra flags; never a downloaded browser."""
@@ -245,14 +257,6 @@ def chromium(*extra_flags: str) -> Iterator[webdriver.Chrome]:
         "--lang=fr-FR",
         "--window-size=1280,900",
         f"--user-data-dir={profile}",
-        # Room pages: a fake camera and microphone, granted without a prompt, and media kept on
-        # loopback (Chromium offers no loopback candidate otherwise, hides addresses behind
-        # mDNS names, and may resolve names off the machine).
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        "--allow-loopback-in-peer-connection",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
         *extra_flags,
     ):
         options.add_argument(flag)

@@ -27,7 +27,7 @@ from jalon_dev.demo import DEMO_BENEFICIARY_EMAIL, DEMO_BENEFICIARY_ID
 from jalon_dev.stack import EmbeddedKafka
 from jalon_shared.access import Role
 from jalon_shared.events import topics
-from tests.e2e.conftest import SHOTS, WebStack, chromium, shoot
+from tests.e2e.conftest import ROOM_FLAGS, SHOTS, WebStack, chromium, shoot
 from tests.e2e.test_web_chromium import (
     fill_request,
     in_browser,
@@ -229,9 +229,9 @@ def tone_file(folder: Path, hertz: int) -> Path:
 
 @pytest.fixture
 def callers(tmp_path: Path) -> Iterator[tuple[webdriver.Chrome, webdriver.Chrome]]:
-    """Two Chromiums with the browser fixture's options, each microphone playing its tone."""
+    """Two Chromiums with the room flags, each microphone playing its tone."""
     # The tone check's AudioContext starts without a click of its own.
-    flags = ("--autoplay-policy=no-user-gesture-required",)
+    flags = (*ROOM_FLAGS, "--autoplay-policy=no-user-gesture-required")
     counsellor_tone = f"--use-file-for-fake-audio-capture={tone_file(tmp_path, COUNSELLOR_HZ)}"
     lea_tone = f"--use-file-for-fake-audio-capture={tone_file(tmp_path, LEA_HZ)}"
     with chromium(*flags, counsellor_tone) as counsellor, chromium(*flags, lea_tone) as lea:

@@ -357,7 +357,9 @@ def test_loopback_only_sdp_drops_the_other_candidates_and_keeps_the_rest() -> No
 
 
 def test_pinning_host_addresses_replaces_aioice_discovery_once() -> None:
-    original = aioice.ice.get_host_addresses
+    current = aioice.ice.get_host_addresses
+    # A hub built earlier in the same process (the page tests' stack) may have pinned already.
+    original = getattr(current, "original", current)
     try:
         pin_host_addresses(("127.0.0.1", "::1"))
         pin_host_addresses(("127.0.0.1", "::1"))
@@ -366,7 +368,7 @@ def test_pinning_host_addresses_replaces_aioice_discovery_once() -> None:
         pin_host_addresses(())
         assert aioice.ice.get_host_addresses is original
     finally:
-        setattr(aioice.ice, "get_host_addresses", original)  # noqa: B010
+        setattr(aioice.ice, "get_host_addresses", current)  # noqa: B010
 
 
 # Malformed offers
