@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.appointment",
     "bench.signature",
     "bench.relay",
+    "bench.rooms",
 ]
 #: One line per run: the figures that do not depend on the machine's noise are tracked here.
 HISTORY = Path(__file__).with_name("history.jsonl")
@@ -36,6 +37,10 @@ TRACKED = (
     "relay_audio_only_sessions_per_core",
     "relay_video_480p_sessions_per_core",
     "join_to_connected_p99_ms",
+    "rooms_join_to_connected_p50_ms",
+    "rooms_join_to_connected_p99_ms",
+    "rooms_counsellor_join_to_connected_p50_ms",
+    "rooms_counsellor_join_to_connected_p99_ms",
 )
 
 

@@ -34,6 +34,8 @@ class Stack:
     mongo: Client
     #: The SMTP sink every service sends to: read codes in `mailbox.inbox.newest_first()`.
     mailbox: DevMailbox
+    #: Tansu's address, for benchmarks that publish another service's events themselves.
+    kafka_bootstrap: str = ""
 
     def url(self, service: str, path: str) -> str:
         """Return the URL of a path on a service."""
@@ -73,8 +75,11 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
             if "intake" in ports:
                 intake_url = f"http://127.0.0.1:{ports['intake']}"
                 env["JALON_NOTIFICATIONS__INTAKE_URL"] = intake_url
-                # Document signature reads names and e-mail addresses from intake too.
+                # Document signature reads names and e-mail addresses from intake too, and
+                # remote session the names its lobby shows: without this they would go to the
+                # dev stack's intake, which may be running.
                 env["JALON_DOCUMENTS__INTAKE_URL"] = intake_url
+                env["JALON_THREADS__INTAKE_URL"] = intake_url
             if service.module == "remote_session":
                 # Rooms take the web front's origin of this stack, and media never leaves
                 # loopback.
@@ -94,7 +99,7 @@ async def embedded_stack(modules: list[str]) -> AsyncIterator[Stack]:
             for service, process in zip(services, processes, strict=True):
                 await wait_ready(http, service, process, work / f"{service.module}.log")
         issuer = TokenIssuer(private_pem, issuer=TOKEN_ISSUER, audience=TOKEN_AUDIENCE)
-        yield Stack({s.module: s.port for s in services}, issuer, client, mailbox)
+        yield Stack({s.module: s.port for s in services}, issuer, client, mailbox, kafka.bootstrap)
     finally:
         for process in processes:
             process.terminate()
