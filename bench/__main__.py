@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.appointment",
     "bench.signature",
     "bench.relay",
+    "bench.collective",
     "bench.rooms",
 ]
 #: One line per run: the figures that do not depend on the machine's noise are tracked here.
@@ -37,6 +38,9 @@ TRACKED = (
     "relay_audio_only_sessions_per_core",
     "relay_video_480p_sessions_per_core",
     "join_to_connected_p99_ms",
+    "collective_scaled_attendees_per_core",
+    "collective_full_attendees_per_core",
+    "ratio_collective_scaled_to_full_hub_cpu_per_attendee",
     "rooms_join_to_connected_p50_ms",
     "rooms_join_to_connected_p99_ms",
     "rooms_counsellor_join_to_connected_p50_ms",

@@ -71,8 +71,9 @@ class PatternTrack(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self) -> None:
+    def __init__(self, width: int = WIDTH, height: int = HEIGHT) -> None:
         super().__init__()
+        self._width, self._height = width, height
         self._count = 0
         self._start: float | None = None
 
@@ -84,8 +85,8 @@ class PatternTrack(MediaStreamTrack):
         wait = self._start + self._count / FPS - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
-        image = np.zeros((HEIGHT, WIDTH, 3), dtype=np.uint8)
-        image[:, (self._count * 4) % WIDTH :][:, :16] = 255
+        image = np.zeros((self._height, self._width, 3), dtype=np.uint8)
+        image[:, (self._count * 4) % self._width :][:, :16] = 255
         frame = VideoFrame.from_ndarray(image, format="rgb24")
         frame.pts = self._count * 90_000 // FPS
         frame.time_base = Fraction(1, 90_000)
@@ -96,12 +97,16 @@ class PatternTrack(MediaStreamTrack):
 class Client:
     """An aiortc peer as a browser would be: it offers, sends a tone and a pattern, counts."""
 
-    def __init__(self, hertz: float, *, video: bool = True) -> None:
+    def __init__(
+        self, hertz: float, *, video: bool = True, size: tuple[int, int] = (WIDTH, HEIGHT)
+    ) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.pc.addTrack(ToneTrack(hertz))
         if video:
-            self.pc.addTrack(PatternTrack())
+            self.pc.addTrack(PatternTrack(*size))
         self.frames = {"audio": 0, "video": 0}
+        #: The width and height of every picture received.
+        self.sizes: set[tuple[int, int]] = set()
         self.heard: deque[npt.NDArray[np.int16]] = deque(maxlen=25)
         self._readers: list[asyncio.Task[None]] = []
         self.pc.on("track", self._on_track)
@@ -115,6 +120,8 @@ class Client:
             while True:
                 frame = await track.recv()
                 self.frames[track.kind] += 1
+                if isinstance(frame, VideoFrame):
+                    self.sizes.add((frame.width, frame.height))
                 if isinstance(frame, AudioFrame):
                     samples = np.asarray(frame.to_ndarray(), dtype=np.int16)
                     self.heard.append(samples.reshape(-1, 2)[:, 0].copy())
@@ -341,6 +348,37 @@ async def test_collective_room_shows_the_presenter_and_mixes_the_unmuted(
     assert stats["a-3"].frames_received.video == 0
     assert stats["a-3"].frames_sent.audio > 0
     assert stats["p-1"].frames_sent.video == 0
+
+
+async def test_attendees_see_a_smaller_picture_and_one_to_one_keeps_full_size(
+    states: States, clients: list[Client]
+) -> None:
+    options = MediaOptions(
+        host_addresses=("127.0.0.1",), loopback_only=True, collective_video_height=120
+    )
+    hub = MediaHub(options, states)
+    try:
+        meeting, call = uuid.uuid4(), uuid.uuid4()
+        presenter, first, second = Client(400, size=(320, 240)), Client(1000), Client(1500)
+        counsellor, beneficiary = Client(440), Client(1200, size=(320, 240))
+        clients += [presenter, first, second, counsellor, beneficiary]
+        await presenter.join(hub, meeting, "p-1", "presenter", "collective")
+        await first.join(hub, meeting, "a-1", "attendee", "collective")
+        await second.join(hub, meeting, "a-2", "attendee", "collective")
+        await counsellor.join(hub, call, "c-1", "counsellor")
+        await beneficiary.join(hub, call, "b-1", "beneficiary")
+
+        await until(
+            lambda: all(c.frames["video"] > 10 for c in (first, second, counsellor)),
+            "attendees and the counsellor see",
+        )
+        # Scaled to the option's height, proportions kept, for every attendee.
+        assert first.sizes == {(160, 120)}
+        assert second.sizes == {(160, 120)}
+        # One to one, the picture goes as sent.
+        assert counsellor.sizes == {(320, 240)}
+    finally:
+        await hub.close()
 
 
 async def test_the_check_sends_the_browsers_own_media_back_then_expires(

@@ -36,6 +36,7 @@ from remote_session.adapters.media import (
 from remote_session.adapters.media_tracks import (
     AudioInlet,
     AudioOut,
+    Downscaler,
     MediaClock,
     Source,
     VideoOut,
@@ -292,6 +293,57 @@ async def test_video_waits_without_source_then_restamps_the_current_one() -> Non
     with pytest.raises(MediaStreamError):
         await asyncio.wait_for(pending, 1)
     rejoined.stop()
+
+
+def picture(width: int, height: int) -> VideoFrame:
+    """Return a received-like frame of the given size."""
+    frame = VideoFrame(width, height, "yuv420p")
+    frame.pts = 0
+    frame.time_base = Fraction(1, 90_000)
+    return frame
+
+
+def test_downscaler_scales_once_per_picture_and_keeps_proportions() -> None:
+    scaler = Downscaler(240)
+    big, wide, small = picture(640, 480), picture(1280, 720), picture(320, 180)
+    scaled = scaler.scale(big)
+    assert (scaled.width, scaled.height) == (320, 240)
+    assert scaler.scale(big) is scaled  # the same picture is not scaled twice
+    assert (scaler.scale(wide).width, scaler.scale(wide).height) == (426, 240)
+    assert scaler.scale(big) is scaled  # the previous picture is still remembered
+    assert scaler.scale(small) is small  # never scaled up
+    assert scaler.scaled == 2
+
+
+def test_media_options_refuse_an_odd_height() -> None:
+    with pytest.raises(ValueError, match="even"):
+        MediaOptions(collective_video_height=241)
+    assert MediaOptions(collective_video_height=None).collective_video_height is None
+
+
+async def test_scaled_receivers_share_one_scaled_picture_and_others_get_the_original() -> None:
+    track = QueueTrack("video")
+    source = Source("p-1", track, MediaRelay())
+    source.start()
+    clock = MediaClock()
+    small_outs = [VideoOut(clock, 120), VideoOut(clock, 120)]
+    full_out = VideoOut(clock)
+    for out in (*small_outs, full_out):
+        out.set_source(source)
+    pending = [asyncio.ensure_future(out.recv()) for out in (*small_outs, full_out)]
+    await asyncio.sleep(0.02)
+    original = picture(320, 240)
+    await track.queue.put(original)
+    first, second, full = await asyncio.wait_for(asyncio.gather(*pending), 1)
+    assert isinstance(first, VideoFrame)
+    assert isinstance(full, VideoFrame)
+    assert (first.width, first.height) == (160, 120)
+    assert second is first  # scaled once for every receiver at that height
+    assert full is original
+    assert source.downscaler(120).scaled == 1
+    for out in (*small_outs, full_out):
+        out.stop()
+    source.stop()
 
 
 # Routing

@@ -62,6 +62,17 @@ class MediaOptions:
     host_addresses: tuple[str, ...] = ()
     #: Tests: drop non-loopback candidates both ways.
     loopback_only: bool = False
+    #: Attendees of a collective room see the presenter at most this high (None: as sent).
+    #: aiortc encodes once per receiver. On one core (bench/collective.py) 480 lines held 8
+    #: attendees; 360 held 11 with the core 90% busy; 240 holds 11 at about 70%, the margin a
+    #: full room needs (a presenter's 720p camera, a busy host).
+    collective_video_height: int | None = 240
+
+    def __post_init__(self) -> None:
+        """Refuse a height the encoder cannot take (yuv420p halves it for its colour planes)."""
+        height = self.collective_video_height
+        if height is not None and (height < 2 or height % 2):
+            raise ValueError("collective_video_height must be an even number of lines")
 
 
 @dataclass(frozen=True)
@@ -242,7 +253,11 @@ class MediaHub:
         return RTCConfiguration(iceServers=servers)
 
     async def _negotiate(
-        self, participant_id: str, role: ParticipantRole, offer_sdp: object
+        self,
+        participant_id: str,
+        role: ParticipantRole,
+        offer_sdp: object,
+        video_height: int | None = None,
     ) -> tuple[_Peer, str]:
         """Answer an offer with a new peer whose outgoing tracks are not routed yet."""
         parsed = checked_offer(offer_sdp)
@@ -256,7 +271,7 @@ class MediaHub:
             role,
             pc,
             AudioOut() if "audio" in kinds else None,
-            VideoOut(self._clock) if "video" in kinds else None,
+            VideoOut(self._clock, video_height) if "video" in kinds else None,
         )
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
@@ -298,8 +313,12 @@ class MediaHub:
     ) -> str:
         """Answer a participant's offer; a participant already connected is replaced."""
         bound = log.bind(room_id=str(room_id), participant_id=participant_id)
+        # Only attendees get the smaller picture: one to one, the single encode per side is
+        # affordable at full size; the presenter receives no video in a collective room.
+        small = kind == "collective" and role == "attendee"
+        height = self._options.collective_video_height if small else None
         try:
-            peer, answer = await self._negotiate(participant_id, role, offer_sdp)
+            peer, answer = await self._negotiate(participant_id, role, offer_sdp, height)
         except MalformedSdpError:
             bound.info("media offer refused")
             raise

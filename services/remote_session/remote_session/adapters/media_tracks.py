@@ -200,6 +200,33 @@ class SourceTap(MediaStreamTrack):
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
 
+class Downscaler:
+    """Scales a source's pictures down to one height, once per picture for all its receivers."""
+
+    def __init__(self, height: int) -> None:
+        self.height = height
+        # Two pictures: a receiver that read the previous one just before the next arrived
+        # still finds it, rather than making the others scale the newest one again.
+        self._recent: deque[tuple[VideoFrame, VideoFrame]] = deque(maxlen=2)
+        self.scaled = 0
+
+    def scale(self, frame: VideoFrame) -> VideoFrame:
+        """Return the picture at most `height` high, its proportions kept."""
+        if frame.height <= self.height:
+            return frame
+        for original, small in self._recent:
+            # Identity, not equality: MediaRelay hands every subscriber the same frame object,
+            # and the cache holds it, so its id cannot be reused by a newer frame meanwhile.
+            if original is frame:
+                return small
+        # Even dimensions: yuv420p halves both for its colour planes.
+        width = max(2, round(frame.width * self.height / frame.height / 2) * 2)
+        small = frame.reformat(width=width, height=self.height)
+        self._recent.append((frame, small))
+        self.scaled += 1
+        return small
+
+
 class Source:
     """A participant's received track, relayed: a tap, its MediaRelay and the task draining it."""
 
@@ -209,6 +236,14 @@ class Source:
         self.tap = SourceTap(track)
         self._relay = relay
         self._keeper: asyncio.Task[None] | None = None
+        self._downscalers: dict[int, Downscaler] = {}
+
+    def downscaler(self, height: int) -> Downscaler:
+        """Return the scaler shared by every receiver of this source at this height."""
+        scaler = self._downscalers.get(height)
+        if scaler is None:
+            scaler = self._downscalers[height] = Downscaler(height)
+        return scaler
 
     def start(self) -> None:
         """Drain the track from now on, whether or not anyone receives it."""
@@ -244,9 +279,11 @@ class VideoOut(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, clock: MediaClock) -> None:
+    def __init__(self, clock: MediaClock, height: int | None = None) -> None:
         super().__init__()
         self._stamper = VideoStamper(clock)
+        #: None: the source's pictures as they come; else scaled down to this height.
+        self.height = height
         self._source: Source | None = None
         self._proxy: MediaStreamTrack | None = None
         self._pending: asyncio.Future[Frame | Packet[Any]] | None = None
@@ -307,6 +344,10 @@ class VideoOut(MediaStreamTrack):
             frame = pending.result()
             if self._pending_proxy is not self._proxy or not isinstance(frame, VideoFrame):
                 continue
+            if self.height is not None and self._source is not None:
+                # aiortc encodes once per sending peer: a smaller picture is what makes a
+                # presenter's video to a dozen attendees fit on one core.
+                frame = self._source.downscaler(self.height).scale(frame)
             # A relayed frame is shared by every receiver of the source, and aiortc encodes it
             # in a worker thread after recv returns: another receiver may restamp it before it
             # is encoded. Every stamp comes from the same wall clock, so whatever value an

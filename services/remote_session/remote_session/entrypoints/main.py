@@ -248,6 +248,7 @@ def build_app(
             ice_servers=tuple(IceServer(s.urls) for s in ice.stun_only()),
             host_addresses=tuple(rooms.media_host_addresses),
             loopback_only=rooms.media_loopback_only,
+            collective_video_height=rooms.collective_video_height,
         ),
         on_media_state,
     )

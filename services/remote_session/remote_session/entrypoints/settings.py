@@ -53,6 +53,9 @@ class RoomsSettings(BaseModel):
     media_host_addresses: list[str] = Field(default_factory=list)
     #: Tests: keep every candidate on loopback.
     media_loopback_only: bool = False
+    #: Attendees of a collective room get the presenter's picture scaled to this height, once per
+    #: frame for all of them: at full size one core holds 8 attendees, at 240 lines a full room.
+    collective_video_height: int | None = Field(default=240, ge=90, le=1080, multiple_of=2)
 
     @field_validator("ticket_secret")
     @classmethod
