@@ -133,7 +133,9 @@ def render_page(mails: list[Mail]) -> str:
         "body{font-family:system-ui,sans-serif;max-width:50rem;margin:0 auto;padding:1rem;"
         "color:#1d2733}article{border:1px solid #c5d3e0;border-radius:6px;padding:.2rem 1rem;"
         "margin:1rem 0}h2{font-size:1.1rem}.meta{color:#4a5866}"
-        "pre{white-space:pre-wrap;font-size:1rem;background:#f3f6f9;padding:.6rem}"
+        # A link's long token breaks anywhere rather than running out of its box.
+        "pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:1rem;background:#f3f6f9;"
+        "padding:.6rem}"
         "a{color:#1f4e79}</style></head><body>"
         "<h1>Boîte de réception de développement</h1>"
         "<p>Tous les courriels envoyés par Jalon en développement arrivent ici ; "

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from jalon_dev.appointments import seed_appointments, seed_collective_sessions
+from jalon_dev.appointments import PARIS, seed_appointments, seed_collective_sessions
 from jalon_dev.demo import (
     DEMO_BENEFICIARY_EMAIL,
     DEMO_BENEFICIARY_ID,
@@ -43,6 +43,7 @@ from jalon_dev.sessions import seed_sessions
 from jalon_dev.sms import PAGE_PORT as SMS_PORT
 from jalon_dev.sms import DevSms
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
+from jalon_dev.visio import JOIN_EARLY, ReadyCall, ensure_ready_call
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
 from jalon_shared.events.topics import PARTITIONS
@@ -325,7 +326,11 @@ async def seed_web(mongo: EmbeddedMongo) -> int:
 
 
 def print_urls(
-    issuer: TokenIssuer, services: list[Service], mailbox: DevMailbox, sms: DevSms
+    issuer: TokenIssuer,
+    services: list[Service],
+    mailbox: DevMailbox,
+    sms: DevSms,
+    ready: ReadyCall | None = None,
 ) -> None:
     """Print where each persona starts, and the API of every service."""
     web = dev_url("web")
@@ -343,9 +348,20 @@ def print_urls(
             f"  Regional manager    {web}/manager       id {manager.account_id}, password {DEMO_PASSWORD}"
         )
     if any(s.module == "remote_session" for s in services):
+        # An ordinary Chromium offers no loopback candidate, but its own network address
+        # reaches the relay's 127.0.0.1 one on this machine, so it connects without flags.
         print(
-            "\nVisio: media stays on 127.0.0.1; start Chromium with "
-            "--allow-loopback-in-peer-connection (it offers no loopback candidates otherwise)"
+            "\nVisio: media stays on this machine (the relay offers 127.0.0.1 only): join from a"
+            " browser here; if media does not connect, start Chromium with"
+            " --allow-loopback-in-peer-connection"
+        )
+    if ready is not None:
+        opens = (ready.starts_at - JOIN_EARLY).astimezone(PARIS).strftime("%H:%M")
+        print(
+            f"\nA video call to try: {ready}. Sign in as {DEMO_BENEFICIARY_EMAIL} and, in another"
+            f' browser profile, as {ready.counsellor.account_id} / {DEMO_PASSWORD}: "Rejoindre"'
+            f" is on both spaces from {opens} (Léa's {web}/beneficiary/appointments, the"
+            f" counsellor's {web}/counsellor/agenda and Léa's case page)."
         )
     print(f"\nDev mailbox (every email sent in dev, sign-in codes included): {mailbox.url}")
     print(f"Dev SMS provider (every SMS sent in dev): {sms.url}")
@@ -421,6 +437,15 @@ async def run() -> None:
             except httpx.HTTPError as exc:
                 # The stack is still usable without the demo bookings; the next start retries.
                 print(f"  demo appointments not booked ({type(exc).__name__}); see the logs")
+        ready: ReadyCall | None = None
+        if all(any(s.module == m for s in services) for m in ("appointment", "remote_session")):
+            # Not behind a marker: every start makes sure a call can be tried right away.
+            try:
+                ready = await ensure_ready_call(issuer)
+                print(f"  {ready or 'no video appointment ready for Léa (no open case?)'}")
+            except httpx.HTTPError as exc:
+                # The stack is still usable without it; a video appointment can be booked by hand.
+                print(f"  no video appointment ready for Léa ({type(exc).__name__}); see the logs")
         marker = DATA / "seeded-demo-documents"
         if not marker.exists() and any(s.module == "document_signature" for s in services):
             print("writing demo summaries...")
@@ -441,7 +466,7 @@ async def run() -> None:
                 print(f"  demo threads not written ({type(exc).__name__}); see the logs")
         if any(s.module == "web" for s in services):
             await seed_web(mongo)
-        print_urls(issuer, services, mailbox, sms)
+        print_urls(issuer, services, mailbox, sms, ready)
         while not stop.is_set():
             for service, process in processes:
                 if process.poll() is not None:

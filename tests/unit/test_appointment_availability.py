@@ -143,6 +143,23 @@ def test_leave_removes_slots_and_an_extra_opening_adds_remote_ones() -> None:
     assert [s.place for s in remote_only] == [REMOTE]
 
 
+def test_an_extra_opening_over_a_weekly_window_offers_each_slot_once() -> None:
+    extra = DatedException(
+        ExceptionKind.EXTRA, paris(2026, 6, 1, 11, 0), paris(2026, 6, 1, 13, 0), "rennes"
+    )
+    slots = free_slots(
+        mornings(exceptions=(extra,)),
+        [],
+        kind=AppointmentKind.FIRST_MEETING,
+        now=paris(2026, 6, 1, 10, 0),
+        until=paris(2026, 6, 1, 23),
+    )
+    # 09:00-12:00 and 11:00-13:00 make one opening: one-hour meetings from 10:00 to 12:00.
+    assert wall_clock([s.starts_at for s in slots]) == [
+        f"{h:02d}:{m:02d}" for h in (10, 11) for m in (0, 15, 30, 45)
+    ] + ["12:00"]
+
+
 def test_notice_and_horizon_bound_the_search() -> None:
     rules = Rules(minimum_notice=timedelta(hours=24), horizon=timedelta(days=14))
     now = paris(2026, 6, 1, 8, 0)  # Monday morning: today is inside the notice

@@ -182,12 +182,25 @@ def openings(plan: Plan, start: datetime, end: datetime) -> list[Slot]:
         if e.kind is ExceptionKind.UNAVAILABLE
     )
     kept: list[Slot] = []
-    for interval in opened:
+    for interval in _merged(opened):
         for piece in _subtract(interval, closed):
             clipped = Slot(max(piece.starts_at, start), min(piece.ends_at, end), piece.place)
             if clipped.starts_at < clipped.ends_at:
                 kept.append(clipped)
     return sorted(kept)
+
+
+def _merged(opened: Iterable[Slot]) -> list[Slot]:
+    """Return the openings with those of one place that overlap joined into one."""
+    # An extra opening over a weekly window would otherwise offer each shared slot twice.
+    merged: list[Slot] = []
+    for interval in sorted(opened, key=lambda s: (s.place, s.starts_at)):
+        last = merged[-1] if merged else None
+        if last is not None and last.place == interval.place and interval.starts_at < last.ends_at:
+            merged[-1] = Slot(last.starts_at, max(last.ends_at, interval.ends_at), last.place)
+        else:
+            merged.append(interval)
+    return merged
 
 
 def _subtract(interval: Slot, closed: Sequence[tuple[datetime, datetime]]) -> Iterator[Slot]:

@@ -816,6 +816,10 @@
         say((person.name || "Une personne") + " attend dans la salle d'attente.");
       }
     });
+    // Once everyone waiting is let in, the status line no longer says someone waits.
+    if (lobby.length === 0 && call.lobbyIds.length > 0 && call.state === "in_call") {
+      say("Vous êtes dans la séance.");
+    }
     call.lobbyIds = ids;
     show("lobby-empty", lobby.length === 0);
   }
@@ -830,10 +834,14 @@
     var others = ((call.roster && call.roster.participants) || []).filter(function (person) {
       return person.participant_id !== call.participantId && person.admitted && person.connected;
     });
+    // The presenter of a collective room sends the picture everyone sees and receives none.
+    var presenting = data.kind === "collective" && HOST;
     if (call.audioOnly) {
       text = "Audio seul : l'image est coupée pour alléger la connexion.";
     } else if (others.length === 0) {
-      text = data.kind === "collective" ? "En attente de la personne qui anime…" : "En attente de l'autre personne…";
+      text = presenting ? "En attente des participants…" : data.kind === "collective" ? "En attente de la personne qui anime…" : "En attente de l'autre personne…";
+    } else if (presenting) {
+      text = "Les participants voient votre image et vous entendent ; vous entendez leurs voix.";
     } else if (data.kind !== "collective" && others[0].audio_only) {
       text = "L'autre personne est passée en audio seul : vous l'entendez sans la voir.";
     }
@@ -841,7 +849,7 @@
     caption.hidden = !text;
     // No picture comes in these cases, and a video element keeps showing its last frame:
     // a frozen face would look like a stalled call.
-    var pictureless = call.audioOnly || others.length === 0 || (data.kind !== "collective" && others[0].audio_only);
+    var pictureless = call.audioOnly || others.length === 0 || presenting || (data.kind !== "collective" && others[0].audio_only);
     var remote = $("remote-video");
     if (remote) {
       remote.style.visibility = pictureless ? "hidden" : "visible";

@@ -77,6 +77,7 @@
     try {
       check.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
       $("preview").srcObject = new MediaStream(check.stream.getVideoTracks());
+      $("preview").hidden = false;
       result("camera", "ok", "Votre caméra fonctionne : vous devez vous voir ci-dessus.");
     } catch (err) {
       result("camera", "fail", "Caméra : " + mediaError(err) + " Sans caméra, un rendez-vous par téléphone reste possible.");
@@ -349,6 +350,12 @@
   }
 
   function stopMedia() {
+    // The camera goes off with the test: its picture goes too, rather than a black box.
+    $("preview").srcObject = null;
+    $("preview").hidden = true;
+    if (check.results.camera && check.results.camera.level === "ok") {
+      result("camera", "ok", "Votre caméra fonctionne.");
+    }
     if (check.stream) {
       check.stream.getTracks().forEach(function (track) {
         track.stop();
