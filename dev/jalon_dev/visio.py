@@ -103,6 +103,15 @@ async def open_now(http: httpx.AsyncClient, who: dict[str, str], now: datetime) 
         for e in plan["exceptions"]
         if e["kind"] != "extra" or datetime.fromisoformat(e["ends_at"]) > now
     ]
+    if any(
+        e["kind"] == "extra"
+        and e["place"] == "remote"
+        and datetime.fromisoformat(e["starts_at"]) <= start
+        and datetime.fromisoformat(e["ends_at"]) >= start + timedelta(hours=1)
+        for e in kept
+    ):
+        # An earlier run's opening still covers the next hour: a second one would add nothing.
+        return
     extra = {
         "kind": "extra",
         "starts_at": start.isoformat(),
@@ -132,7 +141,8 @@ async def ensure_ready_call(issuer: TokenIssuer) -> ReadyCall | None:
         mine = await http.get(f"{dev_url('appointment')}/me/appointments", headers=lea)
         mine.raise_for_status()
         staff = {s.account_id: s for s in demo_counsellors()}
-        held: list[ReadyCall] = []
+        # Léa's video appointments whose room has not closed, earliest first.
+        ahead: list[ReadyCall] = []
         for appointment in sorted(mine.json(), key=lambda a: str(a["starts_at"])):
             appointment_id = str(appointment["appointment_id"])
             if (
@@ -140,7 +150,7 @@ async def ensure_ready_call(issuer: TokenIssuer) -> ReadyCall | None:
                 and appointment["counsellor_id"] in staff
                 and await room_usable(http, appointment_id, lea)
             ):
-                held.append(
+                ahead.append(
                     ReadyCall(
                         appointment_id,
                         datetime.fromisoformat(appointment["starts_at"]),
@@ -148,8 +158,8 @@ async def ensure_ready_call(issuer: TokenIssuer) -> ReadyCall | None:
                         booked=False,
                     )
                 )
-        if held and opens_soon(held[0].starts_at, now):
-            return held[0]
+        if ahead and opens_soon(ahead[0].starts_at, now):
+            return ahead[0]
         export = await http.get(f"{dev_url('intake')}/me/export", headers=lea)
         export.raise_for_status()
         cases = [c for c in export.json().get("cases", []) if c.get("status") != "closed"]
@@ -173,20 +183,22 @@ async def ensure_ready_call(issuer: TokenIssuer) -> ReadyCall | None:
             slots = await free_slots(http, case_id, who, now)
         # The counsellor may be in another meeting now: then the call is their next free slot,
         # unless Léa already has one as early (a restart in that meeting books no second one).
-        first = datetime.fromisoformat(slots[0]["starts_at"]) if slots else None
-        if held and (first is None or held[0].starts_at <= first):
-            return held[0]
-        if not slots:
-            return None
-        slot = slots[0]
-        booked = await http.post(
-            f"{dev_url('appointment')}/cases/{case_id}/appointments",
-            json={"modality": "video", "kind": "follow_up", "starts_at": slot["starts_at"]},
-            headers=who,
-        )
-        booked.raise_for_status()
-        appointment_id = str(booked.json()["appointment_id"])
-        await wait_for_room(http, appointment_id, lea)
-        return ReadyCall(
-            appointment_id, datetime.fromisoformat(slot["starts_at"]), counsellor, booked=True
-        )
+        for slot in slots:
+            if ahead and ahead[0].starts_at <= datetime.fromisoformat(slot["starts_at"]):
+                return ahead[0]
+            booked = await http.post(
+                f"{dev_url('appointment')}/cases/{case_id}/appointments",
+                json={"modality": "video", "kind": "follow_up", "starts_at": slot["starts_at"]},
+                headers=who,
+            )
+            # A slot the search offers can still be refused: an appointment held before its
+            # planned end keeps its time taken though the search no longer counts it.
+            if booked.status_code == 409:
+                continue
+            booked.raise_for_status()
+            appointment_id = str(booked.json()["appointment_id"])
+            await wait_for_room(http, appointment_id, lea)
+            return ReadyCall(
+                appointment_id, datetime.fromisoformat(slot["starts_at"]), counsellor, booked=True
+            )
+        return ahead[0] if ahead else None

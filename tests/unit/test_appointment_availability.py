@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from appointment.application.find_slots import free_slots_of
+from appointment.application.ports import Schedule
 from appointment.domain.availability import (
     REMOTE,
     AppointmentKind,
@@ -20,8 +22,19 @@ from appointment.domain.availability import (
     free_slots,
     local_instant,
 )
+from jalon_shared.events.vocabulary import Modality
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+class NoClosures:
+    """The one query a slot search makes: no site is closed."""
+
+    async def closures_at(self, site: str, start: datetime, end: datetime) -> list[object]:
+        """Return no closure."""
+        return []
+
+
 MONDAY, SUNDAY = 0, 6
 NO_NOTICE = Rules(minimum_notice=timedelta(0), buffer_after=timedelta(0))
 
@@ -158,6 +171,31 @@ def test_an_extra_opening_over_a_weekly_window_offers_each_slot_once() -> None:
     assert wall_clock([s.starts_at for s in slots]) == [
         f"{h:02d}:{m:02d}" for h in (10, 11) for m in (0, 15, 30, 45)
     ] + ["12:00"]
+
+
+async def test_a_remote_meeting_offers_a_time_once_where_a_site_and_a_remote_opening_meet() -> None:
+    extra = DatedException(
+        ExceptionKind.EXTRA, paris(2026, 6, 1, 11, 0), paris(2026, 6, 1, 13, 0), REMOTE
+    )
+    schedule = Schedule(mornings(exceptions=(extra,)), [])
+    found = {
+        modality: await free_slots_of(
+            NoClosures(),  # type: ignore[arg-type]
+            schedule,
+            modality=modality,
+            kind=AppointmentKind.FIRST_MEETING,
+            now=paris(2026, 6, 1, 10, 0),
+            start=paris(2026, 6, 1, 10, 0),
+            end=paris(2026, 6, 1, 23),
+        )
+        for modality in (Modality.VIDEO, Modality.FACE_TO_FACE)
+    }
+    video = [(wall_clock([s.starts_at])[0], s.place) for s in found[Modality.VIDEO]]
+    # 11:00 fits both the Rennes morning and the remote opening: offered once, remote.
+    assert video[:2] == [("10:00", "rennes"), ("10:15", "rennes")]
+    assert ("11:00", REMOTE) in video
+    assert len(video) == len({start for start, _ in video})
+    assert all(s.place == "rennes" for s in found[Modality.FACE_TO_FACE])
 
 
 def test_notice_and_horizon_bound_the_search() -> None:

@@ -554,6 +554,18 @@ async def test_a_meeting_not_the_beneficiarys_is_not_found(built: RoomFront) -> 
     assert "vous n'y êtes pas inscrit" in plain(page.text)
 
 
+async def test_staff_are_told_a_meeting_room_opens_with_its_first_registration(
+    built: RoomFront,
+) -> None:
+    # No registration yet: remote-session has no room for the meeting.
+    meeting = remote_meeting(registrations=[])
+    with_collective(built, meeting)
+    await sign_in(built.world.front, "manager", "m-anne-durand")
+    page = await built.world.front.client.get(f"/manager/collective/{meeting.session_id}/room")
+    assert page.status_code == 404
+    assert "elle s'ouvre à la première inscription" in plain(page.text)
+
+
 # "Rejoindre" buttons ------------------------------------------------------------------------
 
 

@@ -90,6 +90,13 @@ async def free_slots_of(
     except AvailabilityError as exc:
         raise InvalidInputError("kind", "no_length", str(exc)) from exc
     slots = [s for s in slots if s.starts_at >= max(start, now) and usable(s, modality)]
+    if modality is not Modality.FACE_TO_FACE:
+        # Held from anywhere, so one slot per start where a site's window and a remote
+        # opening overlap (the remote one, as the booking records it), not the time twice.
+        by_start: dict[datetime, Slot] = {}
+        for slot in sorted(slots, key=lambda s: s.place != REMOTE):
+            by_start.setdefault(slot.starts_at, slot)
+        slots = sorted(by_start.values())
     closed = {
         (c.site, c.starts_at, c.ends_at)
         for site in {s.place for s in slots if s.place != REMOTE}

@@ -66,6 +66,12 @@ GONE = "Aucune séance à distance n'est prévue pour ce rendez-vous, ou elle ne
 GONE_COLLECTIVE = (
     "Aucune séance à distance n'est prévue pour cette réunion, ou vous n'y êtes pas inscrit."
 )
+#: Staff see "Rejoindre" on every remote meeting of the region, but its room opens with the
+#: first registration: before it, the presenter has nothing to enter yet.
+GONE_COLLECTIVE_STAFF = (
+    "La salle de cette réunion n'est pas ouverte : elle s'ouvre à la première inscription. "
+    "Revenez quand une personne s'est inscrite."
+)
 EXPIRED = (
     "Ce lien n'est plus valable : la séance est terminée, ou le lien a été recopié incomplètement."
 )
@@ -311,7 +317,8 @@ async def collective_call(
     try:
         start = await open_collective_room(session, session_id, rooms=deps.rooms, now=deps.clock())
     except ApiError as exc:
-        return await no_room(request, exc, GONE_COLLECTIVE)
+        staff = session.principal.role is not Role.BENEFICIARY
+        return await no_room(request, exc, GONE_COLLECTIVE_STAFF if staff else GONE_COLLECTIVE)
     call_pass = CallPass.of(session, PassKind.COLLECTIVE, session_id)
     return await call_page(request, deps, start, call_pass, place)
 

@@ -414,7 +414,8 @@
 
   function enterLobby() {
     setState("lobby");
-    say($("lobby-text").textContent);
+    // The notice below says who lets the person in: the status line says where they are.
+    say("Vous êtes dans la salle d'attente.");
   }
 
   // The peer connection -----------------------------------------------------------------------
