@@ -4,7 +4,8 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from bson import ObjectId
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
 from jalon_shared.access import Principal, Role
@@ -37,6 +38,20 @@ class RepublishResult(BaseModel):
     since: datetime | None
 
 
+class HistoryRecord(BaseModel):
+    """One kept outbox record: its cursor and the event as published."""
+
+    id: str
+    payload: str
+
+
+class HistoryPage(BaseModel):
+    """A page of the outbox history in creation order, and the cursor of the next page."""
+
+    records: list[HistoryRecord]
+    next: str | None
+
+
 class CommandCounts(BaseModel):
     """MongoDB commands this process sent since it started, by command and collection."""
 
@@ -56,6 +71,19 @@ def admin_router(relay: OutboxRelay, commands: CommandCounter) -> APIRouter:
         """Queue the kept outbox history again, e.g. after the embedded broker restarted empty."""
         queued = await relay.republish(request.since)
         return RepublishResult(queued=queued, since=request.since)
+
+    @router.get("/outbox/history", responses=error_responses(*AUTHENTICATED, 422))
+    async def history(
+        _: Annotated[Principal, Depends(service_only)],
+        after: Annotated[str | None, Query(pattern=r"^[0-9a-f]{24}$")] = None,
+        limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+    ) -> HistoryPage:
+        """Return the kept outbox history page by page, so a read model can be rebuilt from it."""
+        records, following = await relay.history(None if after is None else ObjectId(after), limit)
+        return HistoryPage(
+            records=[HistoryRecord(id=str(key), payload=payload) for key, payload in records],
+            next=None if following is None else str(following),
+        )
 
     @router.get("/mongo-commands", responses=error_responses(*AUTHENTICATED))
     async def mongo_commands(_: Annotated[Principal, Depends(service_only)]) -> CommandCounts:

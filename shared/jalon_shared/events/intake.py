@@ -14,9 +14,11 @@ from jalon_shared.events.vocabulary import (
     CloseReason,
     Csp,
     EmploymentSituation,
+    FollowUpSituation,
     Modality,
     NeedTopic,
     ServiceLevel,
+    SurveyKind,
 )
 
 _Code = Field(min_length=1, max_length=64)
@@ -59,6 +61,8 @@ class CaseOpened(Event):
     site: str = _Code
     csp: Csp
     service_level: ServiceLevel
+    #: Whether the beneficiary had a case before this one; reporting's first-time/returning split.
+    returning: bool | None = None
 
 
 class CaseReassigned(Event):
@@ -179,3 +183,43 @@ class RegionRegistered(Event):
     region: str = _Code
     label: str = Field(min_length=1, max_length=100)
     sites: tuple[RegisteredSite, ...] = ()
+
+
+class SurveyOffered(Event):
+    """A survey was offered to someone; anonymous: no person, case or survey id, only categories."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_SURVEY
+    KEY_FIELD: ClassVar[str] = "offer_id"
+
+    event_type: Literal["intake.survey_offered"] = "intake.survey_offered"
+    schema_version: Literal[1] = 1
+    #: A fresh random id, stored nowhere else, so the fact links back to nobody.
+    offer_id: UUID
+    kind: SurveyKind
+    region: str = _Code
+    site: str = _Code
+    csp: Csp
+    service_level: ServiceLevel
+
+
+class SurveyAnswered(Event):
+    """Someone answered a survey; anonymous: no person, case or survey id, only categories."""
+
+    TOPIC: ClassVar[str] = topics.INTAKE_SURVEY
+    KEY_FIELD: ClassVar[str] = "response_id"
+
+    event_type: Literal["intake.survey_answered"] = "intake.survey_answered"
+    schema_version: Literal[1] = 1
+    #: A fresh random id, stored nowhere else, so the answer links back to nobody.
+    response_id: UUID
+    kind: SurveyKind
+    region: str = _Code
+    site: str = _Code
+    csp: Csp
+    service_level: ServiceLevel
+    #: End of level: overall satisfaction from 1 (not at all) to 5 (very satisfied).
+    satisfaction: int | None = Field(default=None, ge=1, le=5)
+    #: End of level: would recommend the service to someone close.
+    would_recommend: bool | None = None
+    #: Follow-up: the person's situation six months on.
+    situation: FollowUpSituation | None = None

@@ -6,6 +6,7 @@ INTAKE_REQUEST = "intake.request.v1"
 INTAKE_CASE = "intake.case.v1"
 INTAKE_BENEFICIARY = "intake.beneficiary.v1"
 INTAKE_STAFF = "intake.staff.v1"
+INTAKE_SURVEY = "intake.survey.v1"
 APPOINTMENT = "appointment.booking.v1"
 SESSION = "session.room.v1"
 DOCUMENT = "document.summary.v1"
@@ -18,6 +19,7 @@ PARTITIONS: dict[str, int] = {
     INTAKE_CASE: 6,
     INTAKE_BENEFICIARY: 3,
     INTAKE_STAFF: 1,
+    INTAKE_SURVEY: 3,
     APPOINTMENT: 6,
     SESSION: 6,
     DOCUMENT: 3,

@@ -229,3 +229,21 @@ class CallOutcome(StrEnum):
     REACHED = "reached"
     NO_ANSWER = "no_answer"
     VOICEMAIL = "voicemail"
+
+
+class SurveyKind(StrEnum):
+    """Which satisfaction survey: at the end of a service level, or the follow-up six months on."""
+
+    END_OF_LEVEL = "end_of_level"
+    FOLLOW_UP = "follow_up"
+
+
+class FollowUpSituation(StrEnum):
+    """Where the person stands six months after their path, in their own words."""
+
+    SAME_JOB = "same_job"
+    NEW_JOB = "new_job"
+    TRAINING = "training"
+    PROJECT_UNDER_WAY = "project_under_way"
+    JOB_SEEKING = "job_seeking"
+    OTHER = "other"

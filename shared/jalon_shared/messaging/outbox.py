@@ -224,6 +224,18 @@ class OutboxRelay:
         )
         log.debug("outbox batch published", count=len(batch))
 
+    async def history(
+        self, after: ObjectId | None, limit: int
+    ) -> tuple[list[tuple[ObjectId, str]], ObjectId | None]:
+        """Return kept records in creation order after a cursor, and the next cursor (or None)."""
+        query: dict[str, Any] = {} if after is None else {"_id": {"$gt": after}}
+        cursor = self._collection.find(
+            query, projection={"payload": 1}, sort=[("_id", ASCENDING)], limit=limit
+        )
+        records = [(doc["_id"], str(doc["payload"])) async for doc in cursor]
+        following = records[-1][0] if len(records) == limit else None
+        return records, following
+
     async def republish(self, since: datetime | None = None) -> int:
         """Mark sent records pending again so the relay re-publishes history."""
         query: dict[str, Any] = {"sent_at": {"$ne": None}}

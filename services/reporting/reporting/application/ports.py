@@ -1,64 +1,39 @@
-"""What reporting's use cases need from the read-model store."""
+"""What reporting's use cases need from the read-model store and the producers."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
-from uuid import UUID
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from reporting.domain.activity import RegionCounts
-
-
-class ReadModel(Protocol):
-    """Writes to the read model, inside the consumer's transaction, sent on flush."""
-
-    async def flush(self) -> None: ...
-
-    async def record_request(
-        self,
-        request_id: UUID,
-        *,
-        region: str,
-        site: str,
-        csp: str,
-        service_level: str,
-        modalities: list[str],
-        duplicate: bool,
-        at: datetime,
-    ) -> None: ...
-
-    async def record_case_opened(
-        self,
-        case_id: UUID,
-        *,
-        region: str,
-        site: str,
-        csp: str,
-        service_level: str,
-        assigned: bool,
-        at: datetime,
-    ) -> None: ...
-
-    async def record_case_closed(
-        self, case_id: UUID, *, reason: str, path_days: int, at: datetime
-    ) -> None: ...
-
-    async def record_level_changed(self, case_id: UUID, *, service_level: str) -> None: ...
+from jalon_shared.events.envelope import Event
 
 
-class ActivityQueries(Protocol):
-    """Reads raw counts for a region."""
+class CounterReader(Protocol):
+    """Reads a region's period documents (pre-aggregated counters) from the active read model."""
 
-    async def region_counts(self, region: str) -> RegionCounts: ...
-
-
-class ReadModelFacts(Protocol):
-    """The read model as a whole, for a rebuild."""
-
-    async def clear(self) -> int: ...
+    async def documents(
+        self, region: str, kind: str, keys: Sequence[str]
+    ) -> dict[str, dict[str, Any]]: ...
 
 
-class ProcessedMarkers(Protocol):
-    """The consumer's record of the events it applied (IdempotentConsumer.reset)."""
+class RegionLabels(Protocol):
+    """A region's label and its sites' labels, from reference data."""
 
-    async def reset(self) -> int: ...
+    async def region_labels(self, region: str) -> tuple[str, dict[str, str]]: ...
+
+
+class HistorySource(Protocol):
+    """A producer's kept outbox history, read page by page in the order it was written."""
+
+    name: str
+
+    async def page(self, cursor: str | None, limit: int) -> tuple[list[Event], str | None]: ...
+
+
+class RebuildTarget(Protocol):
+    """The read model being rebuilt: a fresh generation that batches are folded into."""
+
+    async def apply(self, events: Sequence[Event]) -> int: ...
+    async def progress(self, read: int, applied: int, source: str) -> None: ...
+    async def finish(self, seconds: float) -> None: ...
+    async def abandon(self, reason: str) -> None: ...

@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
 
+import httpx
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from jalon_shared.auth import ServiceTokens
 from jalon_shared.events import topics
+from jalon_shared.events.envelope import Event
+from jalon_shared.events.intake import RegionRegistered
+from jalon_shared.events.reporting import ReportPublished
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
-from jalon_shared.settings import DEV_PORTS, ServiceSettings
+from jalon_shared.settings import DEV_PORTS, ServiceSettings, dev_url
+from reporting.adapters.history import HttpOutboxHistory
 from reporting.adapters.mongo import (
-    MongoActivityQueries,
-    MongoReadModel,
-    MongoReadModelFacts,
-    ReportingCollections,
+    MongoCounterReader,
+    MongoProjection,
+    MongoRebuildTarget,
+    ReadModelStore,
 )
-from reporting.application.project_intake_event import IntakeProjection
+from reporting.application.get_dashboard import get_dashboard
+from reporting.application.rebuild_read_model import RebuildReport, rebuild_read_model
+from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
 from reporting.entrypoints.http import build_router
+
+#: Every topic whose events reporting counts (and intake's erasures).
+COUNTED_TOPICS = (
+    topics.INTAKE_REQUEST,
+    topics.INTAKE_CASE,
+    topics.INTAKE_BENEFICIARY,
+    topics.INTAKE_SURVEY,
+    topics.APPOINTMENT,
+    topics.SESSION,
+    topics.DOCUMENT,
+)
+
+
+class RebuildSettings(BaseModel):
+    """Where the producers' outbox histories are read from; JALON_REBUILD__* variables."""
+
+    #: In this order: intake first, so cases come before the facts about them.
+    intake_url: str = dev_url("intake")
+    appointment_url: str = dev_url("appointment")
+    remote_session_url: str = dev_url("remote_session")
+    document_signature_url: str = dev_url("document_signature")
+    batch: int = 500
 
 
 class ReportingSettings(ServiceSettings):
@@ -23,32 +56,83 @@ class ReportingSettings(ServiceSettings):
 
     service_name: str = "reporting"
     http_port: int = DEV_PORTS["reporting"]
+    rebuild: RebuildSettings = RebuildSettings()
 
 
-def build_app(settings: ServiceSettings) -> FastAPI:
+class Dashboards:
+    """DashboardSource over the read model, for the monthly report and the charts."""
+
+    def __init__(self, counters: MongoCounterReader, store: ReadModelStore) -> None:
+        self._counters = counters
+        self._store = store
+
+    async def dashboard(
+        self, region: str, kind: PeriodKind, key: str, filters: Filters
+    ) -> Dashboard:
+        """Return a region's dashboard."""
+        return await get_dashboard(
+            region, kind, key, filters, counters=self._counters, labels=self._store
+        )
+
+
+def build_app(settings: ServiceSettings, http: httpx.AsyncClient | None = None) -> FastAPI:
     """Wire reporting's consumers, read model and routes."""
     infra = Infrastructure.build(settings)
-    collections = ReportingCollections(infra.database)
-
-    def intake_projection(session: Session) -> IntakeProjection:
-        return IntakeProjection(MongoReadModel(collections, session))
-
-    consumer = infra.consume_batches(
-        "reporting.intake-activity",
-        [topics.INTAKE_REQUEST, topics.INTAKE_CASE],
-        intake_projection,
+    # Tests and other services' suites build the app from plain settings, with no sections.
+    own = settings if isinstance(settings, ReportingSettings) else None
+    options = own.rebuild if own else RebuildSettings()
+    store = ReadModelStore(infra.client, infra.database)
+    counters = MongoCounterReader(store)
+    closing: list[Callable[[], Awaitable[None]]] = []
+    if http is None:
+        http = httpx.AsyncClient(timeout=30)
+        closing.append(http.aclose)
+    tokens = ServiceTokens(
+        settings.auth.service_private_key(),
+        service=settings.service_name,
+        audience=settings.auth.audience,
     )
+    client = http
+
+    async def rebuild() -> RebuildReport | None:
+        generation = await store.begin_rebuild()
+        if generation is None:
+            return None
+        sources = [
+            HttpOutboxHistory("intake", client, options.intake_url, tokens),
+            HttpOutboxHistory("appointment", client, options.appointment_url, tokens),
+            HttpOutboxHistory("remote_session", client, options.remote_session_url, tokens),
+            HttpOutboxHistory("document_signature", client, options.document_signature_url, tokens),
+        ]
+        return await rebuild_read_model(
+            sources, MongoRebuildTarget(store, generation), batch=options.batch
+        )
+
+    infra.consume_batches(
+        "reporting.read-model",
+        COUNTED_TOPICS,
+        lambda session: MongoProjection(store, session),
+    )
+
+    async def on_reference(event: Event, session: Session) -> None:
+        if isinstance(event, RegionRegistered):
+            await store.save_region_label(
+                event.region, event.label, {s.code: s.label for s in event.sites}
+            )
+
+    infra.consume("reporting.reference", [topics.INTAKE_STAFF], on_reference)
+    infra.document_publications({topics.REPORTING: [ReportPublished]})
     return create_service_app(
         infra,
         title="Jalon reporting",
-        description="Read models built from events; regional activity, small cells suppressed.",
-        routers=[
-            build_router(
-                MongoActivityQueries(collections), MongoReadModelFacts(collections), consumer
-            )
-        ],
+        description=(
+            "Read models built only from events; regional indicators, CSV, charts and monthly"
+            " reports, small cells suppressed."
+        ),
+        routers=[build_router(counters, store, rebuild)],
         verifier=verifier_from(settings),
-        on_startup=[collections.ensure_indexes],
+        on_startup=[store.ensure_indexes],
+        on_shutdown=closing,
     )
 
 
