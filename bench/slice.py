@@ -70,7 +70,8 @@ async def phase(
             response = await http.post(url, json=body(region, i), headers=headers)
             http_latency.append(time.perf_counter() - start)
             response.raise_for_status()
-            sent[response.json()["request_id"]] = start
+            # Reporting keeps a case's categories under the case id: its arrival marks the end.
+            sent[response.json()["case_id"]] = start
 
     began = time.perf_counter()
     await asyncio.gather(*(post(first + i) for i in range(requests)))
@@ -134,7 +135,7 @@ async def run() -> dict[str, float]:
                 headers=manager,
             )
             response.raise_for_status()
-        facts = stack.mongo["jalon_reporting"]["request_facts"]
+        facts = stack.mongo["jalon_reporting"]["g1_cases"]
         url = stack.url("intake", "/requests")
         # One request at a time shows the path's own latency; a loaded run its throughput.
         unloaded = await phase(http, facts, url, manager, region, LATENCY_REQUESTS, 1, 0)

@@ -163,3 +163,13 @@ async def register_demo_regions(http: httpx.AsyncClient, keys: Keys, *, base_url
             headers=keys.headers("ops", Role.SERVICE),
         )
         assert response.status_code == 200, response.text
+
+
+async def reported(db: Any, region: str, metric: str) -> int:
+    """Return a metric's total over a region's months in reporting's active read model."""
+    meta = await db["read_model_meta"].find_one({"_id": "generation"}) or {"active": 1}
+    total = 0
+    async for doc in db[f"g{meta['active']}_counters"].find({"region": region, "kind": "m"}):
+        for cell in doc.get("cells", {}).values():
+            total += int(cell.get("n", {}).get(metric, 0))
+    return total

@@ -26,6 +26,7 @@ from tests.support import (
     eventually,
     intake_payload,
     register_region,
+    reported,
     running,
     service_settings,
 )
@@ -137,10 +138,10 @@ async def test_a_redelivered_event_changes_the_read_model_once(
         await producer.send_and_wait(topics.INTAKE_REQUEST, value=value, key=key)
 
     async def later_seen() -> bool:
-        return await reporting.db["request_facts"].count_documents({"_id": later.request_id}) == 1
+        return await reporting.db["g1_seen"].count_documents({"_id": str(later.event_id)}) == 1
 
     await eventually(later_seen)
-    assert await reporting.db["request_facts"].count_documents({"region": region}) == 2
+    assert await reported(reporting.db, region, "requests") == 2
     processed = reporting.db["processed_events"]
     assert await processed.count_documents({"event_id": str(event.event_id)}) == 1
 
@@ -162,9 +163,7 @@ async def test_a_poison_message_is_dead_lettered_and_does_not_block_the_partitio
     await asyncio.gather(*sends)
 
     async def both_seen() -> bool:
-        facts = reporting.db["request_facts"]
-        wanted = [before.request_id, after.request_id]
-        return await facts.count_documents({"_id": {"$in": wanted}}) == 2
+        return await reported(reporting.db, region, "requests") == 2
 
     await eventually(both_seen)
     dead = [
@@ -176,7 +175,7 @@ async def test_a_poison_message_is_dead_lettered_and_does_not_block_the_partitio
     for record in dead:
         headers = dict(record.headers)
         assert headers["dlt.original_topic"] == topics.INTAKE_REQUEST.encode()
-        assert headers["dlt.consumer"] == b"reporting.intake-activity"
+        assert headers["dlt.consumer"] == b"reporting.read-model"
         assert headers["dlt.error"]
     stored = await reporting.db["dead_letters"].count_documents({"value": {"$in": poison}})
     assert stored == 2

@@ -19,7 +19,7 @@ from jalon_shared.events.document import DocumentSubmittedForSignature
 from jalon_shared.events.envelope import Event, utc_now
 from jalon_shared.events.vocabulary import Modality
 from tests.integration.conftest import RunningService
-from tests.support import Keys, eventually, intake_payload, register_region
+from tests.support import Keys, eventually, intake_payload, register_region, reported
 
 
 async def new_region(intake: RunningService, keys: Keys) -> str:
@@ -239,15 +239,20 @@ async def test_closing_a_case_reaches_reporting(
     assert again.status_code == 409
     assert "already closed" in again.json()["detail"]
 
-    async def reported() -> bool:
-        fact = await reporting.db["case_facts"].find_one({"_id": uuid.UUID(case_id)})
-        return bool(fact and fact.get("status") == "closed")
+    async def closure_counted() -> bool:
+        return await reported(reporting.db, region, "cases_closed") == 1
 
-    await eventually(reported)
-    fact = await reporting.db["case_facts"].find_one({"_id": uuid.UUID(case_id)})
-    assert fact is not None
-    assert fact["path_days"] == 0
-    assert fact["service_level"] == "accompagnement_personnalise"
+    await eventually(closure_counted)
+    month = await reporting.db["g1_counters"].find_one({"region": region, "kind": "m"})
+    assert month is not None
+    closings = [
+        (key, cell) for key, cell in month["cells"].items() if cell["n"].get("cases_closed")
+    ]
+    assert len(closings) == 1
+    key, cell = closings[0]
+    # Counted at the level the case had when it closed, with its path length.
+    assert key.split("~")[1] == "accompagnement_personnalise"
+    assert cell["h"]["path_days"] == {"0": 1}
     counsellor = await intake.db["counsellors"].find_one({"_id": cid})
     assert counsellor is not None
     assert counsellor["open_cases"] == 0

@@ -8,7 +8,7 @@ import httpx
 
 from jalon_shared.access import Role
 from tests.integration.conftest import RunningService
-from tests.support import Keys, eventually, intake_payload, register_region
+from tests.support import Keys, eventually, intake_payload, register_region, reported
 
 
 async def test_requests_flow_from_intake_to_the_regional_count(
@@ -38,15 +38,17 @@ async def test_requests_flow_from_intake_to_the_regional_count(
         assert body["case_id"] is not None
 
     async def six_requests_and_cases() -> httpx.Response | None:
-        got = await reporting.http.get(f"/regions/{region}/activity", headers=manager)
-        data = got.json()
-        done = data["requests"]["value"] == 6 and data["cases_opened"]["value"] == 6
+        got = await reporting.http.get(f"/regions/{region}/dashboard", headers=manager)
+        figures = {i["code"]: i["current"]["value"] for i in got.json()["indicators"]}
+        done = figures["requests"] == 6 and figures["cases_opened"] == 6
         return got if done else None
 
     got = await eventually(six_requests_and_cases)
-    activity = got.json()
-    assert activity["requests_by_site"] == {"rennes": {"value": 6, "suppressed": False}}
-    assert activity["requests_by_csp"] == {"employe": {"value": 6, "suppressed": False}}
+    tables = {b["code"]: b for b in got.json()["breakdowns"]}
+    by_site = {r["code"]: r["cells"][0] for r in tables["by_site"]["rows"]}
+    assert by_site == {"rennes": {"value": 6, "suppressed": False}}
+    by_csp = {r["code"]: r["cells"][0] for r in tables["by_csp"]["rows"]}
+    assert by_csp == {"employe": {"value": 6, "suppressed": False}}
     assert got.headers["x-correlation-id"]
 
     # Every outbox record was published and marked sent after the broker's ack.
@@ -55,7 +57,7 @@ async def test_requests_flow_from_intake_to_the_regional_count(
 
 async def test_a_manager_reads_only_their_region(reporting: RunningService, keys: Keys) -> None:
     headers = keys.headers("manager-2", Role.MANAGER, region="bretagne")
-    response = await reporting.http.get("/regions/normandie/activity", headers=headers)
+    response = await reporting.http.get("/regions/normandie/dashboard", headers=headers)
     assert response.status_code == 403
     assert response.json()["detail"] == "outside your region"
 
@@ -74,20 +76,21 @@ async def test_small_cells_are_suppressed(
     manager = keys.headers("manager-3", Role.MANAGER, region=region)
 
     async def seen() -> bool:
-        return await reporting.db["request_facts"].count_documents({"region": region}) == 1
+        return await reported(reporting.db, region, "requests") == 1
 
     await eventually(seen)
-    activity = (await reporting.http.get(f"/regions/{region}/activity", headers=manager)).json()
-    assert activity["requests"] == {"value": None, "suppressed": True}
+    board = (await reporting.http.get(f"/regions/{region}/dashboard", headers=manager)).json()
+    figures = {i["code"]: i["current"] for i in board["indicators"]}
+    assert figures["requests"] == {"value": None, "suppressed": True}
 
 
 async def test_routes_refuse_anonymous_callers(
     intake: RunningService, reporting: RunningService
 ) -> None:
     assert (await intake.http.post("/requests", json=intake_payload())).status_code == 401
-    assert (await reporting.http.get("/regions/bretagne/activity")).status_code == 401
+    assert (await reporting.http.get("/regions/bretagne/dashboard")).status_code == 401
     bad = {"Authorization": "Bearer not-a-token"}
-    assert (await reporting.http.get("/regions/bretagne/activity", headers=bad)).status_code == 401
+    assert (await reporting.http.get("/regions/bretagne/dashboard", headers=bad)).status_code == 401
 
 
 async def test_command_counts_are_for_operators_and_count_a_request(

@@ -47,7 +47,7 @@ async def read_dashboard(
         )
     except PeriodError as exc:
         raise ApiError(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             "invalid period",
             [
                 ErrorItem(
