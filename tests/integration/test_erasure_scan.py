@@ -153,6 +153,11 @@ async def test_an_erasure_through_intake_leaves_nothing_of_the_person_in_any_dat
     }
     assert await scan(mongo_client, needles), "the scan must see the person before the erasure"
 
+    async def reporting_knows_the_case() -> bool:
+        hits = await scan(mongo_client, {"case": case_id})
+        return any(hit.startswith(f"{stack.reporting.settings.database_name()}.") for hit in hits)
+
+    await eventually(reporting_knows_the_case, timeout=30)
     manager = keys.headers("m-erase", Role.MANAGER, region=region)
     erased = await stack.intake.http.delete(f"/beneficiaries/{person_id}", headers=manager)
     assert erased.status_code == 200, erased.text
@@ -164,6 +169,15 @@ async def test_an_erasure_through_intake_leaves_nothing_of_the_person_in_any_dat
         return await stack.front.db[BENEFICIARIES].find_one({"_id": email}) is None
 
     await eventually(everyone_acted, timeout=30)
+
+    async def reporting_forgot_the_case() -> bool:
+        hits = await scan(mongo_client, {"case": case_id})
+        return not any(
+            hit.startswith(f"{stack.reporting.settings.database_name()}.") for hit in hits
+        )
+
+    # Reporting keeps its counters but drops the case's id and every fact kept with it.
+    await eventually(reporting_forgot_the_case, timeout=30)
     left = await scan(mongo_client, needles)
     # The documented exception: each producer's outbox keeps its published events (ids and
     # categories only, never contact details) for the outbox retention, to rebuild read models.
