@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install install-browser install-node install-pdf-tools run test lint typecheck unit integration contract e2e bench format clean
+.PHONY: install install-browser install-node install-pdf-tools run rebuild test lint typecheck unit integration contract e2e bench format clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -39,6 +39,10 @@ install-pdf-tools:
 
 run: install install-pdf-tools
 	$(BIN)/python -m jalon_dev.run
+
+# Rebuild reporting's read model from the producers' outbox history (make run must be running).
+rebuild: install
+	JALON_AUTH__SERVICE_PRIVATE_KEY_FILE=.data/keys/service_private.pem $(BIN)/python -m reporting rebuild
 
 lint: install
 	$(BIN)/ruff check .

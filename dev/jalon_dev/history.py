@@ -10,7 +10,7 @@ order each producer wrote them, so they can be folded or stored as outbox histor
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypedDict
@@ -124,7 +124,7 @@ def _uuid(rng: random.Random) -> UUID:
 
 def generate(
     *,
-    regions: dict[str, Sequence[str]],
+    regions: Mapping[str, Sequence[str]],
     start: datetime,
     days: int,
     cases_per_day: float,
@@ -572,3 +572,35 @@ def _meeting(h: History, rng: random.Random, region: str, site: str, week: datet
                 **base,
             ),
         )
+
+
+#: Weeks of past activity make run writes, so every chart and trend has something to show.
+DEMO_WEEKS = 16
+
+
+async def seed_history(mongo_uri: str, regions: Mapping[str, Sequence[str]]) -> int:
+    """Write weeks of past activity into each producer's outbox, for its relay to publish."""
+    # Imported here: the generator above is also used by tests that need no database.
+    from jalon_shared.messaging.outbox import Outbox
+    from jalon_shared.mongo import create_client
+    from jalon_shared.settings import MongoSettings
+
+    now = datetime.now(UTC)
+    history = generate(
+        regions=regions,
+        start=now - timedelta(weeks=DEMO_WEEKS),
+        days=DEMO_WEEKS * 7 - 1,
+        cases_per_day=3.0 * len(regions),
+        seed=2026,
+        until=now - timedelta(hours=1),
+    )
+    client = create_client(MongoSettings(uri=mongo_uri))
+    try:
+        for name, events in history.by_producer.items():
+            database = client[f"jalon_{name}"]
+            records = Outbox(database).records(sorted(events, key=lambda e: e.occurred_at))
+            for start in range(0, len(records), 1000):
+                await database["outbox"].insert_many(records[start : start + 1000])
+    finally:
+        await client.close()
+    return history.count()

@@ -37,6 +37,7 @@ from jalon_dev.demo import (
     region_body,
 )
 from jalon_dev.documents import seed_documents
+from jalon_dev.history import DEMO_WEEKS, seed_history
 from jalon_dev.mailbox import PAGE_PORT, SMTP_PORT, DevMailbox
 from jalon_dev.pki import ensure_dev_pki
 from jalon_dev.sessions import seed_sessions
@@ -373,7 +374,7 @@ def print_urls(
     )
     print("\nA 12-hour manager token for curl (python -m jalon_dev.token mints others):")
     print(
-        f"  curl -H 'Authorization: Bearer {token}' {dev_url('reporting')}/regions/{manager.region}/activity"
+        f"  curl -H 'Authorization: Bearer {token}' {dev_url('reporting')}/regions/{manager.region}/dashboard"
     )
     print(
         f"\nKafka (Tansu) 127.0.0.1:{KAFKA_PORT}   MongoDB (SecantusDB) 127.0.0.1:{MONGO_PORT}   logs .data/logs/\n"
@@ -464,6 +465,16 @@ async def run() -> None:
             except httpx.HTTPError as exc:
                 # The stack is still usable without the demo exchanges; the next start retries.
                 print(f"  demo threads not written ({type(exc).__name__}); see the logs")
+        marker = DATA / "seeded-demo-history"
+        if not marker.exists() and any(s.module == "reporting" for s in services):
+            # Synthetic past weeks, written as the producers would have: reporting's charts,
+            # trends and reports have history to show from the first start.
+            regions = {
+                code: [site for site, _ in sites] for (code, _), sites in DEMO_REGIONS.items()
+            }
+            count = await seed_history(mongo.uri, regions)
+            marker.touch()
+            print(f"  {count} events of {DEMO_WEEKS} past weeks queued for reporting")
         if any(s.module == "web" for s in services):
             await seed_web(mongo)
         print_urls(issuer, services, mailbox, sms, ready)

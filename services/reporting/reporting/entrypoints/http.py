@@ -12,9 +12,8 @@ from pydantic import BaseModel
 from jalon_shared.access import Principal, Role, may_read_region
 from jalon_shared.http import AUTHENTICATED, ApiError, ErrorItem, error_responses
 from jalon_shared.http_auth import require_roles
-from reporting.adapters.mongo import ReadModelStore
 from reporting.application.get_dashboard import get_dashboard
-from reporting.application.ports import CounterReader, RegionLabels
+from reporting.application.ports import CounterReader, ReadModelAdmin, RegionLabels
 from reporting.domain.dashboard import Dashboard
 from reporting.domain.funder_csv import funder_csv
 from reporting.domain.periods import PeriodError
@@ -62,7 +61,7 @@ async def read_dashboard(
 
 def build_router(
     counters: CounterReader,
-    store: ReadModelStore,
+    store: ReadModelAdmin,
     rebuild: Callable[[], Coroutine[Any, Any, object]],
 ) -> APIRouter:
     """Return reporting's routes bound to their dependencies."""
