@@ -8,6 +8,7 @@ only case, appointment and document ids (dropped on erasure) and categories.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +39,8 @@ log = structlog.get_logger(__name__)
 META = "read_model_meta"
 REGION_LABELS = "region_labels"
 GENERATION_ID = "generation"
+#: How long an old generation stays after the switch, for live batches already under way.
+DROP_GRACE_SECONDS = 5.0
 #: Stands in for a person's id in a parked event: the fold never reads it.
 NOBODY = UUID(int=0)
 PARTS = (
@@ -126,9 +129,15 @@ class ReadModelStore:
     async def begin_rebuild(self) -> Generation | None:
         """Claim the next generation for a rebuild; None when a rebuild is already running."""
         state = await self.state()
+        if state.get("building") is not None:
+            return None
         number = int(state["active"]) + 1
+        generation = self.generation(number)
+        # Emptied before it is claimed: once claimed, the live consumer writes to it as well.
+        await generation.drop()
+        await generation.ensure_indexes()
         claimed = await self.meta.update_one(
-            {"_id": GENERATION_ID, "building": None},
+            {"_id": GENERATION_ID, "building": None, "active": state["active"]},
             {
                 "$set": {
                     "building": number,
@@ -142,12 +151,7 @@ class ReadModelStore:
                 }
             },
         )
-        if claimed.modified_count != 1:
-            return None
-        generation = self.generation(number)
-        await generation.drop()
-        await generation.ensure_indexes()
-        return generation
+        return generation if claimed.modified_count == 1 else None
 
     async def progress(self, read: int, applied: int, source: str) -> None:
         """Record how far a rebuild has come."""
@@ -173,6 +177,8 @@ class ReadModelStore:
             },
         )
         if old != generation.number:
+            # A live batch that read the targets just before the switch may still be writing.
+            await asyncio.sleep(DROP_GRACE_SECONDS)
             await self.generation(old).drop()
 
     async def abandon_rebuild(self, generation: Generation, reason: str) -> None:
