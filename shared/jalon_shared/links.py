@@ -15,6 +15,8 @@ ALGORITHM = "HS256"
 PURPOSE = "appointment-action"
 #: A link that joins a phone or video appointment's room: valid until the room closes.
 JOIN_PURPOSE = "room-join"
+#: A link to answer a satisfaction survey (intake signs it, `apt` carrying the survey id).
+SURVEY_PURPOSE = "survey"
 #: HS256 needs a key at least as long as its output (RFC 7518, 3.2).
 MIN_SECRET_BYTES = 32
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from intake.adapters.mongo import alert_filter
 from intake.application.ports import CaseloadQuery, IntakeTransaction
 from intake.domain.model import Beneficiary, Case, CepRequest, Counsellor
+from intake.domain.surveys import Survey, SurveyStatus
 from jalon_shared.events.envelope import Event
 from jalon_shared.events.vocabulary import CaseStatus
 from jalon_shared.places import Region, Site
@@ -41,7 +42,10 @@ class FakeStore:
         self.cases: dict[UUID, Case] = {}
         self.counsellors: dict[str, Counsellor] = {}
         self.regions: dict[str, Region] = {BRETAGNE.code: BRETAGNE, NORMANDIE.code: NORMANDIE}
+        self.surveys: dict[UUID, Survey] = {}
         self.published: list[Event] = []
+        #: How many times work asked whether a person had a case (a lookup it may skip).
+        self.had_case_lookups = 0
 
     async def run(
         self,
@@ -67,6 +71,7 @@ class FakeTransaction:
         self._cases = {k: v.model_copy(deep=True) for k, v in store.cases.items()}
         self._counsellors = {k: v.model_copy(deep=True) for k, v in store.counsellors.items()}
         self._regions = dict(store.regions)
+        self._surveys = {k: v.model_copy(deep=True) for k, v in store.surveys.items()}
         self._events: list[Event] = []
 
     def commit(self) -> None:
@@ -75,6 +80,7 @@ class FakeTransaction:
         self._store.cases = self._cases
         self._store.counsellors = self._counsellors
         self._store.regions = self._regions
+        self._store.surveys = self._surveys
         self._store.published.extend(self._events)
 
     def emit(self, event: Event) -> None:
@@ -130,6 +136,31 @@ class FakeTransaction:
 
     async def cases_of(self, beneficiary_id: UUID) -> list[Case]:
         return [c for c in self._cases.values() if c.beneficiary_id == beneficiary_id]
+
+    async def had_case(self, beneficiary_id: UUID) -> bool:
+        self._store.had_case_lookups += 1
+        return any(c.beneficiary_id == beneficiary_id for c in self._cases.values())
+
+    async def survey(self, survey_id: UUID) -> Survey | None:
+        return self._surveys.get(survey_id)
+
+    async def add_survey(self, survey: Survey) -> None:
+        # The unique index: one survey per case, kind and level.
+        key = (survey.case_id, survey.kind, survey.service_level)
+        assert all((s.case_id, s.kind, s.service_level) != key for s in self._surveys.values())
+        self._surveys[survey.survey_id] = survey
+
+    async def save_survey(self, survey: Survey) -> None:
+        self._surveys[survey.survey_id] = survey
+
+    async def surveys_of(self, beneficiary_id: UUID) -> list[Survey]:
+        return [s for s in self._surveys.values() if s.beneficiary_id == beneficiary_id]
+
+    async def delete_surveys_of(self, beneficiary_id: UUID) -> int:
+        doomed = [k for k, s in self._surveys.items() if s.beneficiary_id == beneficiary_id]
+        for key in doomed:
+            del self._surveys[key]
+        return len(doomed)
 
     async def open_case_of(self, beneficiary_id: UUID) -> Case | None:
         return next(
@@ -272,3 +303,18 @@ class FakeQueries:
             for code, region in self._store.regions.items()
             if codes is None or code in codes
         }
+
+    async def open_surveys_of(self, beneficiary_id: UUID, now: datetime) -> list[Survey]:
+        mine = [
+            s
+            for s in self._store.surveys.values()
+            if s.beneficiary_id == beneficiary_id and s.status is SurveyStatus.PENDING
+        ]
+        return sorted(
+            (s for s in mine if s.is_open(now)),
+            key=lambda s: s.offered_at or now,
+            reverse=True,
+        )
+
+    async def survey(self, survey_id: UUID) -> Survey | None:
+        return self._store.surveys.get(survey_id)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from appointment.entrypoints.main import AppointmentSettings
 from document_signature.entrypoints.main import DocumentSignatureSettings
+from intake.entrypoints.main import IntakeSettings
 from jalon_shared.events.topics import PARTITIONS
 from jalon_shared.settings import ServiceSettings
 from remote_session.entrypoints.main import RemoteSessionSettings
@@ -39,7 +40,7 @@ def test_compose_creates_every_topic_with_its_partition_count() -> None:
 
 #: Each service's settings class: the shared sections and the ones it adds.
 SETTINGS: dict[str, type[BaseModel]] = {
-    "intake": ServiceSettings,
+    "intake": IntakeSettings,
     "appointment": AppointmentSettings,
     "remote-session": RemoteSessionSettings,
     "document-signature": DocumentSignatureSettings,

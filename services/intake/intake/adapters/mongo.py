@@ -25,8 +25,9 @@ from intake.domain.model import (
     CepRequest,
     Counsellor,
 )
+from intake.domain.surveys import Survey, SurveyStatus
 from jalon_shared.events.envelope import Event
-from jalon_shared.events.vocabulary import CaseAlert, CaseStatus, ReviewStatus
+from jalon_shared.events.vocabulary import CaseAlert, CaseStatus, ReviewStatus, SurveyKind
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
 from jalon_shared.mongo import Client, Collection, Database, Document, Session, in_transaction
 from jalon_shared.places import Region
@@ -41,6 +42,9 @@ REQUESTS = "requests"
 CASES = "cases"
 COUNSELLORS = "counsellors"
 REGIONS = "regions"
+SURVEYS = "surveys"
+#: A follow-up's e-mail waits in this state until due (adapters/follow_ups.py moves it on).
+MAIL_SCHEDULED = "scheduled"
 #: Contact lookups match people, never the provisional records of requests awaiting review.
 NOT_PROVISIONAL = {"provisional": {"$ne": True}}
 PENDING_REVIEW = ReviewStatus.PENDING.value
@@ -59,6 +63,14 @@ def beneficiary_document(beneficiary: Beneficiary) -> Document:
     """Map a beneficiary to its document, with the contacts array one indexed lookup uses."""
     doc = to_document(beneficiary, "beneficiary_id")
     doc["contacts"] = contacts_of(beneficiary.email, beneficiary.phone)
+    return doc
+
+
+def survey_document(survey: Survey) -> Document:
+    """Map a survey to its document; a follow-up also carries its e-mail's state, due with it."""
+    doc = to_document(survey, "survey_id")
+    if survey.kind is SurveyKind.FOLLOW_UP:
+        doc |= {"mail_status": MAIL_SCHEDULED, "mail_due_at": survey.due_at, "mail_attempts": 0}
     return doc
 
 
@@ -106,10 +118,11 @@ class IntakeCollections:
         self.cases: Collection = database[CASES]
         self.counsellors: Collection = database[COUNSELLORS]
         self.regions: Collection = database[REGIONS]
+        self.surveys: Collection = database[SURVEYS]
 
     async def ensure_indexes(self) -> None:
         """Create the indexes the queries rely on, and the retention TTLs."""
-        for collection in (self.beneficiaries, self.requests, self.cases):
+        for collection in (self.beneficiaries, self.requests, self.cases, self.surveys):
             await collection.create_index("purge_at", expireAfterSeconds=0, name="retention")
         await self.beneficiaries.create_index("email")
         # One multikey index answers "who holds this email or this phone" in one query.
@@ -125,6 +138,17 @@ class IntakeCollections:
             )
         await self.counsellors.create_index([("region", ASCENDING), ("site", ASCENDING)])
         await self.regions.create_index("sites.code")
+        await self.surveys.create_index([("beneficiary_id", ASCENDING), ("status", ASCENDING)])
+        # One end-of-level survey per case and level, one follow-up per case, whatever retries.
+        await self.surveys.create_index(
+            [("case_id", ASCENDING), ("kind", ASCENDING), ("service_level", ASCENDING)],
+            unique=True,
+            name="one_survey_per_case_kind_level",
+        )
+        await self.surveys.create_index([("mail_status", ASCENDING), ("mail_due_at", ASCENDING)])
+        await self.surveys.create_index(
+            [("mail_status", ASCENDING), ("mail_lease_until", ASCENDING)]
+        )
 
     async def people_holding(
         self, contacts: Iterable[str], session: Session, limit: int | None = None
@@ -383,6 +407,45 @@ class MongoIntakeTransaction:
             {"beneficiary_id": beneficiary_id}, session=self._s
         ).to_list()
         return models(Case, docs)
+
+    async def had_case(self, beneficiary_id: UUID) -> bool:
+        """Return whether the beneficiary has any case, open or closed."""
+        doc = await self._c.cases.find_one(
+            {"beneficiary_id": beneficiary_id}, projection={"_id": True}, session=self._s
+        )
+        return doc is not None
+
+    async def survey(self, survey_id: UUID) -> Survey | None:
+        """Return a survey by id."""
+        doc = await self._c.surveys.find_one({"_id": survey_id}, session=self._s)
+        return from_document(Survey, doc)
+
+    async def add_survey(self, survey: Survey) -> None:
+        """Insert a new survey."""
+        await self._add(self._c.surveys, survey_document(survey))
+
+    async def save_survey(self, survey: Survey) -> None:
+        """Write a survey's fields, leaving its e-mail's state to the follow-up sender."""
+        self._direct()
+        fields = survey.model_dump()
+        await self._c.surveys.update_one(
+            {"_id": survey.survey_id}, {"$set": fields}, session=self._s
+        )
+
+    async def surveys_of(self, beneficiary_id: UUID) -> list[Survey]:
+        """Return every survey of a beneficiary."""
+        docs = await self._c.surveys.find(
+            {"beneficiary_id": beneficiary_id}, session=self._s
+        ).to_list()
+        return models(Survey, docs)
+
+    async def delete_surveys_of(self, beneficiary_id: UUID) -> int:
+        """Delete every survey of a beneficiary, whatever its state."""
+        self._direct()
+        result = await self._c.surveys.delete_many(
+            {"beneficiary_id": beneficiary_id}, session=self._s
+        )
+        return result.deleted_count
 
     async def add_request(self, request: CepRequest) -> None:
         """Insert a new request."""
@@ -878,6 +941,23 @@ class MongoIntakeQueries:
             return dict(regions)
         return {code: regions[code] for code in codes if code in regions}
 
+    async def open_surveys_of(self, beneficiary_id: UUID, now: datetime) -> list[Survey]:
+        """Return the beneficiary's surveys offered and still answerable, newest first."""
+        docs = await self._c.surveys.find(
+            {
+                "beneficiary_id": beneficiary_id,
+                "status": SurveyStatus.PENDING.value,
+                "expires_at": {"$gt": now},
+            },
+            sort=[("offered_at", DESCENDING), ("_id", ASCENDING)],
+            limit=20,
+        ).to_list()
+        return models(Survey, docs)
+
+    async def survey(self, survey_id: UUID) -> Survey | None:
+        """Return a survey by id."""
+        return from_document(Survey, await self._c.surveys.find_one({"_id": survey_id}))
+
     async def unassigned_cases(self, region: str, limit: int) -> list[Case]:
         """Return a region's open cases with no counsellor, oldest first."""
         docs = await self._c.cases.find(
@@ -925,6 +1005,7 @@ class MongoPurger:
             ("cases", self._c.cases),
             ("requests", self._c.requests),
             ("beneficiaries", self._c.beneficiaries),
+            ("surveys", self._c.surveys),
         ):
             result = await collection.delete_many({"purge_at": {"$lte": now}})
             counts[name] = result.deleted_count

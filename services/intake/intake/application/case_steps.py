@@ -82,11 +82,15 @@ async def open_case(
     meta: EventMeta,
     new_request: bool,
     causation_id: str | None = None,
+    returning: bool | None = None,
 ) -> Case:
     """Open a case for the request, assign it (site, capacity, skills, languages), announce it.
 
     The request is stored with its case: added when it is new, saved over when it waited.
+    Whether the person had a case before is looked up unless the caller knows (a new person).
     """
+    if returning is None:
+        returning = await tx.had_case(request.beneficiary_id)
     ranked = rank_counsellors(
         await tx.counsellors_in_region(request.region),
         region=request.region,
@@ -130,6 +134,7 @@ async def open_case(
             site=case.site,
             csp=case.csp,
             service_level=case.service_level,
+            returning=returning,
         )
     )
     return case

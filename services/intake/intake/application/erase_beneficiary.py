@@ -67,6 +67,8 @@ async def erase_beneficiary(
             case.forget_beneficiary(stub_case_id=uuid4(), stub_beneficiary_id=uuid4())
             await tx.save_case(case)
         await tx.delete_requests_of(beneficiary_id)
+        # Pending, scheduled and answered alike: the answers already left, with no id.
+        await tx.delete_surveys_of(beneficiary_id)
         await tx.delete_beneficiary(beneficiary_id)
         tx.emit(
             BeneficiaryErased(

@@ -11,7 +11,7 @@ from intake.domain.retention import RETENTION_BY_COLLECTION
 
 
 async def export_beneficiary_data(beneficiary_id: UUID, *, uow: UnitOfWork) -> dict[str, Any]:
-    """Return the beneficiary, their requests and cases as JSON-ready data."""
+    """Return the beneficiary, their requests, cases and surveys as JSON-ready data."""
 
     async def work(tx: IntakeTransaction) -> dict[str, Any]:
         beneficiary = await tx.beneficiary(beneficiary_id)
@@ -21,6 +21,7 @@ async def export_beneficiary_data(beneficiary_id: UUID, *, uow: UnitOfWork) -> d
             "beneficiary": beneficiary.model_dump(mode="json"),
             "requests": [r.model_dump(mode="json") for r in await tx.requests_of(beneficiary_id)],
             "cases": [c.model_dump(mode="json") for c in await tx.cases_of(beneficiary_id)],
+            "surveys": [s.model_dump(mode="json") for s in await tx.surveys_of(beneficiary_id)],
             "retention": RETENTION_BY_COLLECTION,
         }
 

@@ -53,6 +53,8 @@ async def reject_duplicate(
             at=now,
             meta=meta,
             new_request=False,
+            # The details were provisional until now: nobody's, so no earlier case.
+            returning=False,
         )
 
     await uow.run(work)

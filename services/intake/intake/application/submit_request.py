@@ -104,6 +104,8 @@ async def submit_request(
             raise ContactInUseError("email")
         now = clock()
         own = await tx.beneficiary(own_id)
+        # Someone with no record yet has had no case either: no need to look.
+        known = own is not None
         if own is None:
             await tx.add_beneficiary(Beneficiary.from_details(own_id, person, at=now))
         elif own.take_details(person):
@@ -122,7 +124,8 @@ async def submit_request(
             )
         submitted = request_submitted(request, meta=meta)
         tx.emit(submitted)
-        return await opened(tx, request, person, actor, now, str(submitted.event_id))
+        returning = None if known else False
+        return await opened(tx, request, person, actor, now, str(submitted.event_id), returning)
 
     async def staff_request(tx: IntakeTransaction) -> SubmitOutcome:
         await check_place(tx, command.region, command.site)
@@ -135,7 +138,9 @@ async def submit_request(
             request = new_request(command, beneficiary.beneficiary_id, now)
             submitted = request_submitted(request, meta=meta)
             tx.emit(submitted)
-            return await opened(tx, request, person, actor, now, str(submitted.event_id))
+            # A record made just now has no earlier case (someone matching only a closed case
+            # gets a new record: a shared contact is not an identity).
+            return await opened(tx, request, person, actor, now, str(submitted.event_id), False)
         case, matched_on = flagged_on
         # The typed details wait in a provisional record: nobody's until the counsellor decides.
         provisional = Beneficiary.from_details(
@@ -163,6 +168,7 @@ async def submit_request(
         by: Actor,
         at: datetime,
         causation_id: str,
+        returning: bool | None,
     ) -> SubmitOutcome:
         case = await open_case(
             tx,
@@ -173,6 +179,7 @@ async def submit_request(
             meta=meta,
             new_request=True,
             causation_id=causation_id,
+            returning=returning,
         )
         return SubmitOutcome(
             request.request_id,

@@ -258,6 +258,8 @@ class Case(BaseModel):
     summary_delivered_at: datetime | None = None
     purge_at: datetime | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    #: Levels whose end-of-level survey was offered: one per level, however often it ends.
+    surveyed_levels: list[ServiceLevel] = Field(default_factory=list)
 
     def model_post_init(self, context: Any, /) -> None:
         """Derive the activity date of a case loaded or created without one."""
@@ -362,6 +364,13 @@ class Case(BaseModel):
             HistoryEntry.of(CaseAction.LEVEL_CHANGED, by, at, detail=f"{previous} -> {level}")
         )
         return previous
+
+    def take_level_survey(self, level: ServiceLevel) -> bool:
+        """Note the level's end-of-level survey as offered; return False when it already was."""
+        if level in self.surveyed_levels:
+            return False
+        self.surveyed_levels.append(level)
+        return True
 
     def record_contact(self, at: datetime) -> None:
         """Note a contact with the beneficiary; the first one starts the path."""

@@ -21,6 +21,11 @@ RETENTION_BY_COLLECTION: dict[str, str] = {
         "2 years after closing; an erased person's cases stay as anonymous stubs under new ids, "
         "with no request and no link to the person"
     ),
+    "surveys": (
+        "60 days after being offered, answered or not (a follow-up waits about six months to be "
+        "offered); only whether and on which day it was answered, never the answers, which "
+        "leave in an anonymous event with no id of the person, case or survey"
+    ),
     "regions": "reference data, kept while in use",
     "counsellors": "while employed (staff directory)",
     "outbox": (

@@ -3,11 +3,13 @@
 
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
+from intake.application.answer_survey import answer_survey
 from intake.application.case_steps import actor_of
 from intake.application.change_service_level import change_service_level
 from intake.application.close_case import close_case
@@ -24,7 +26,9 @@ from intake.application.get_case import get_case
 from intake.application.get_caseload import get_caseload
 from intake.application.get_contact import get_contact
 from intake.application.get_identity import get_identity
+from intake.application.get_own_survey import get_own_survey
 from intake.application.list_counsellors import list_counsellors
+from intake.application.list_own_surveys import list_own_surveys
 from intake.application.list_regions import list_regions
 from intake.application.list_unassigned_cases import list_unassigned_cases
 from intake.application.ports import CaseloadQuery, Clock, IntakeQueries, UnitOfWork
@@ -34,6 +38,12 @@ from intake.application.register_region import register_region
 from intake.application.reject_duplicate import reject_duplicate
 from intake.application.submit_request import submit_request
 from intake.domain.model import DomainError
+from intake.domain.surveys import (
+    FOLLOW_UP_AFTER,
+    AlreadyAnsweredError,
+    SurveyAnswerError,
+    SurveyClosedError,
+)
 from intake.entrypoints.schemas import (
     CODE_PATTERN,
     CaseAlerts,
@@ -51,6 +61,8 @@ from intake.entrypoints.schemas import (
     RequestForm,
     ServiceLevelForm,
     SubmitAnswer,
+    SurveyAnswerForm,
+    SurveyView,
     WaitingCaseView,
 )
 from jalon_shared.access import Principal, Role
@@ -64,6 +76,11 @@ SERVICE = "intake"
 T = TypeVar("T")
 
 CodePath = Annotated[str, Path(pattern=CODE_PATTERN)]
+#: What an answer that does not fit its survey is told, by error type (never the value sent).
+SURVEY_ANSWER_MESSAGES = {
+    "missing": "This survey asks this question",
+    "not_asked": "This survey does not ask this question",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +90,8 @@ class IntakeDeps:
     uow: UnitOfWork
     queries: IntakeQueries
     clock: Clock
+    #: How long after a case closes its follow-up survey is offered.
+    follow_up_after: timedelta = FOLLOW_UP_AFTER
 
 
 def event_meta() -> EventMeta:
@@ -107,6 +126,20 @@ async def answer(call: Awaitable[T]) -> T:
         raise ApiError(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "The request is invalid; see errors.", [problem]
         ) from exc
+    except SurveyAnswerError as exc:
+        problem = ErrorItem(
+            location="body",
+            field=exc.field,
+            type=exc.kind,
+            message=SURVEY_ANSWER_MESSAGES.get(exc.kind, "This answer does not fit the survey"),
+        )
+        raise ApiError(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "The request is invalid; see errors.", [problem]
+        ) from exc
+    except (AlreadyAnsweredError, SurveyClosedError) as exc:
+        kind = "already_answered" if isinstance(exc, AlreadyAnsweredError) else "survey_closed"
+        problem = ErrorItem(location="path", field="survey_id", type=kind, message=str(exc))
+        raise ApiError(status.HTTP_409_CONFLICT, str(exc), [problem]) from exc
     except DomainError as exc:
         raise ApiError(status.HTTP_409_CONFLICT, str(exc)) from exc
 
@@ -315,9 +348,46 @@ def build_router(deps: IntakeDeps) -> APIRouter:
                 uow=deps.uow,
                 clock=deps.clock,
                 meta=event_meta(),
+                follow_up_after=deps.follow_up_after,
             )
         )
         return await case_view(case_id, principal, after_change=True)
+
+    @router.get("/surveys/mine", responses=error_responses(*AUTHENTICATED))
+    async def my_surveys(principal: Annotated[Principal, Depends(beneficiary)]) -> list[SurveyView]:
+        """Return the calling beneficiary's surveys waiting for an answer, newest first."""
+        surveys = await list_own_surveys(own_id(principal), queries=deps.queries, clock=deps.clock)
+        return [SurveyView.of(survey) for survey in surveys]
+
+    @router.get("/surveys/{survey_id}", responses=error_responses(*AUTHENTICATED, 404, 422))
+    async def my_survey(
+        survey_id: UUID, principal: Annotated[Principal, Depends(beneficiary)]
+    ) -> SurveyView:
+        """Return one of the calling beneficiary's surveys: what it asks, whether answered."""
+        survey = await answer(get_own_survey(survey_id, own_id(principal), queries=deps.queries))
+        return SurveyView.of(survey)
+
+    @router.post(
+        "/surveys/{survey_id}/answers",
+        responses=error_responses(*AUTHENTICATED, *WITH_BODY, 404, 409),
+    )
+    async def answer_my_survey(
+        survey_id: UUID,
+        form: SurveyAnswerForm,
+        principal: Annotated[Principal, Depends(beneficiary)],
+    ) -> SurveyView:
+        """Answer one of the calling beneficiary's surveys, once; the answer leaves anonymously."""
+        survey = await answer(
+            answer_survey(
+                survey_id,
+                form.answer(),
+                beneficiary_id=own_id(principal),
+                uow=deps.uow,
+                clock=deps.clock,
+                producer=SERVICE,
+            )
+        )
+        return SurveyView.of(survey)
 
     @router.get("/me/export", responses=error_responses(*AUTHENTICATED, 404))
     async def export_me(principal: Annotated[Principal, Depends(beneficiary)]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from intake.domain.model import (
     Counsellor,
     PersonDetails,
 )
+from intake.domain.surveys import Survey, SurveyAnswer, SurveyStatus
 from jalon_shared.access import Principal
 from jalon_shared.events.vocabulary import (
     CONSENT_TEXT_VERSION,
@@ -38,11 +39,13 @@ from jalon_shared.events.vocabulary import (
     ContactChannel,
     Csp,
     EmploymentSituation,
+    FollowUpSituation,
     Modality,
     NeedTopic,
     RequestOutcome,
     ReviewStatus,
     ServiceLevel,
+    SurveyKind,
 )
 from jalon_shared.places import Region, Site
 
@@ -219,6 +222,53 @@ class CloseForm(Form):
     """Close a case with a reason."""
 
     reason: CloseReason
+
+
+class SurveyAnswerForm(Form):
+    """POST /surveys/{id}/answers: the end-of-level questions, or the follow-up's situation."""
+
+    satisfaction: StrictInt | None = Field(
+        default=None, ge=1, le=5, description="End of level: 1 (not at all) to 5 (very satisfied)"
+    )
+    would_recommend: StrictBool | None = Field(
+        default=None, description="End of level: would recommend the service to someone close"
+    )
+    situation: FollowUpSituation | None = Field(
+        default=None, description="Follow-up: where the person stands now"
+    )
+
+    def answer(self) -> SurveyAnswer:
+        """Return the answer this form carries."""
+        return SurveyAnswer(
+            satisfaction=self.satisfaction,
+            would_recommend=self.would_recommend,
+            situation=self.situation,
+        )
+
+
+class SurveyView(BaseModel):
+    """A survey as its beneficiary sees it: what it asks and whether it was answered."""
+
+    survey_id: UUID
+    kind: SurveyKind
+    status: Literal["pending", "answered"]
+    service_level: ServiceLevel
+    offered_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, survey: Survey) -> SurveyView:
+        """Return the view of an offered survey."""
+        if survey.offered_at is None or survey.expires_at is None:
+            raise ValueError("a survey is shown once offered")
+        return cls(
+            survey_id=survey.survey_id,
+            kind=survey.kind,
+            status="answered" if survey.status is SurveyStatus.ANSWERED else "pending",
+            service_level=survey.service_level,
+            offered_at=survey.offered_at,
+            expires_at=survey.expires_at,
+        )
 
 
 class SubmitAnswer(BaseModel):
