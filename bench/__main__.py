@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench.relay",
     "bench.collective",
     "bench.rooms",
+    "bench.reporting",
 ]
 #: One line per run: the figures that do not depend on the machine's noise are tracked here.
 HISTORY = Path(__file__).with_name("history.jsonl")
@@ -45,6 +46,11 @@ TRACKED = (
     "rooms_join_to_connected_p99_ms",
     "rooms_counsellor_join_to_connected_p50_ms",
     "rooms_counsellor_join_to_connected_p99_ms",
+    "rebuild_events_per_s",
+    "ratio_rebuild_to_raw_insert_rate",
+    "rebuild_commands_per_batch",
+    "dash_month_all_p95_ms",
+    "dash_quarter_all_p95_ms",
 )
 
 

@@ -253,15 +253,15 @@ async def _load(
             {"_id": {"$in": list(wanted.cases)}}, session=session
         ):
             state.cases[doc["_id"]] = _case(doc)
-    if wanted.appointments or wanted.relevelled:
-        query: Document = {
-            "$or": [
-                {"_id": {"$in": list(wanted.appointments)}},
-                {"case_id": {"$in": list(wanted.relevelled)}},
-            ]
-        }
+    # Two finds, not one $or: the embedded server scans the whole collection for an $or.
+    if wanted.appointments:
+        query = {"_id": {"$in": list(wanted.appointments)}}
         async for doc in generation.appointments.find(query, session=session):
             state.appointments[doc["_id"]] = _appointment(doc)
+    if wanted.relevelled:
+        query = {"case_id": {"$in": list(wanted.relevelled)}}
+        async for doc in generation.appointments.find(query, session=session):
+            state.appointments.setdefault(doc["_id"], _appointment(doc))
     if wanted.documents:
         query = {"_id": {"$in": list(wanted.documents)}}
         async for doc in generation.documents.find(query, session=session):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,15 +47,21 @@ async def rebuild_read_model(
     read = applied = 0
     try:
         for source in sources:
-            cursor: str | None = None
-            while True:
-                events, cursor = await source.page(cursor, batch)
-                read += len(events)
-                if events:
-                    applied += await target.apply(events)
-                await target.progress(read, applied, source.name)
-                if cursor is None:
-                    break
+            # The next page is read while this one is folded.
+            following = asyncio.ensure_future(source.page(None, batch))
+            try:
+                while True:
+                    events, cursor = await following
+                    if cursor is not None:
+                        following = asyncio.ensure_future(source.page(cursor, batch))
+                    read += len(events)
+                    if events:
+                        applied += await target.apply(events)
+                    await target.progress(read, applied, source.name)
+                    if cursor is None:
+                        break
+            finally:
+                following.cancel()
             log.info("rebuild source folded", source=source.name, read=read)
     except Exception as exc:
         await target.abandon(type(exc).__name__)

@@ -90,8 +90,13 @@ def _keeps(parts: Sequence[str], filters: Filters, ignore: frozenset[Filter]) ->
     return True
 
 
-def aggregate(documents: Iterable[Cells], filters: Filters) -> Aggregate:
-    """Sum the cells of a period's documents under the filters and their variants."""
+def aggregate(
+    documents: Iterable[Cells], filters: Filters, *, breakdowns: bool = True
+) -> Aggregate:
+    """Sum the cells of a period's documents under the filters and their variants.
+
+    Breakdowns by category are summed only when asked: a trend's older periods need totals.
+    """
     result = Aggregate()
     for cells in documents:
         for key, cell in cells.items():
@@ -100,7 +105,7 @@ def aggregate(documents: Iterable[Cells], filters: Filters) -> Aggregate:
                 if not _keeps(parts, filters, ignore):
                     continue
                 result.totals[variant].add(cell)
-                if variant == "no_person":
+                if not breakdowns or variant == "no_person":
                     continue
                 for dimension, index in DIMENSION_INDEX.items():
                     result.by[variant][dimension][parts[index]].add(cell)
@@ -685,8 +690,11 @@ def dashboard(
     site_labels: Mapping[str, str],
 ) -> Dashboard:
     """Build the dashboard of the last period given, from each period's documents (by key)."""
-    aggregates = {p.key: aggregate(documents.get(p.key, ()), filters) for p in periods}
     current, previous = periods[-1], periods[-2]
+    aggregates = {
+        p.key: aggregate(documents.get(p.key, ()), filters, breakdowns=p.key == current.key)
+        for p in periods
+    }
     now = _figures(aggregates[current.key].totals)
     before = _figures(aggregates[previous.key].totals)
     by_code = {d.code: d for d in DEFINITIONS}
