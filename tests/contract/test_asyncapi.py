@@ -44,6 +44,7 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
             topics.INTAKE_CASE,
             topics.INTAKE_BENEFICIARY,
             topics.INTAKE_STAFF,
+            topics.INTAKE_SURVEY,
             topics.DEAD_LETTER,
         },
         {topics.APPOINTMENT, topics.DOCUMENT, topics.SESSION},
@@ -54,7 +55,19 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         DIRECTORY_TOPICS | {topics.APPOINTMENT},
     ),
     "document_signature": ({topics.DOCUMENT, topics.DEAD_LETTER}, DIRECTORY_TOPICS),
-    "reporting": ({topics.DEAD_LETTER}, {topics.INTAKE_REQUEST, topics.INTAKE_CASE}),
+    "reporting": (
+        {topics.REPORTING, topics.DEAD_LETTER},
+        {
+            topics.INTAKE_REQUEST,
+            topics.INTAKE_CASE,
+            topics.INTAKE_BENEFICIARY,
+            topics.INTAKE_SURVEY,
+            topics.INTAKE_STAFF,
+            topics.APPOINTMENT,
+            topics.SESSION,
+            topics.DOCUMENT,
+        },
+    ),
 }
 
 Document = dict[str, Any]

@@ -77,6 +77,8 @@ REFERENCE_DATA_OPERATIONS = [
         ("PUT", "/me/availability"),
         ("POST", "/site-closures"),
         ("POST", "/collective-sessions"),
+        # A month the schema allows may not have begun yet.
+        ("POST", "/regions/{region}/reports"),
     )
 ]
 

@@ -324,3 +324,6 @@ def test_periods_have_local_dates_and_french_labels() -> None:
         period(PeriodKind.MONTH, "2026-W47")
     with pytest.raises(PeriodError):
         period(PeriodKind.WEEK, "2026-W60")
+    for key in ("0000-01", "9999-12", "0001-01"):
+        with pytest.raises(PeriodError):
+            period(PeriodKind.MONTH, key)

@@ -45,6 +45,8 @@ KEY_PATTERNS: dict[PeriodKind, re.Pattern[str]] = {
     PeriodKind.MONTH: re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
     PeriodKind.QUARTER: re.compile(r"^(\d{4})-Q([1-4])$"),
 }
+#: Years a period may fall in: wide enough for any trend, far from the calendar's ends.
+YEARS = range(1900, 2200)
 
 
 class PeriodError(ValueError):
@@ -87,6 +89,8 @@ def period(kind: PeriodKind, key: str) -> Period:
     if match is None:
         raise PeriodError(kind.value)
     year, number = int(match.group(1)), int(match.group(2))
+    if year not in YEARS:
+        raise PeriodError(kind.value)
     if kind is PeriodKind.WEEK:
         try:
             start = date.fromisocalendar(year, number, 1)

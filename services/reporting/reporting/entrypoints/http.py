@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from pydantic import BaseModel
 
 from jalon_shared.access import Principal, Role, may_read_region
-from jalon_shared.http import AUTHENTICATED, ApiError, ErrorItem, error_responses
+from jalon_shared.http import (
+    AUTHENTICATED,
+    ApiError,
+    ErrorItem,
+    answer_405_with_every_method,
+    error_responses,
+)
 from jalon_shared.http_auth import require_roles
 from reporting.application.get_dashboard import get_dashboard
 from reporting.application.ports import CounterReader, ReadModelAdmin, RegionLabels
@@ -131,6 +137,7 @@ def build_router(
         """Return the generations and the last rebuild's progress."""
         return _state(await store.state())
 
+    answer_405_with_every_method(router)
     return router
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -23,10 +24,14 @@ from reporting.adapters.mongo import (
     MongoRebuildTarget,
     ReadModelStore,
 )
+from reporting.adapters.pdf_report import MonthlyReportRenderer
+from reporting.adapters.reports_mongo import MongoReports, MongoReportUnitOfWork
 from reporting.application.get_dashboard import get_dashboard
 from reporting.application.rebuild_read_model import RebuildReport, rebuild_read_model
 from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
 from reporting.entrypoints.http import build_router
+from reporting.entrypoints.report_scheduler import MonthlyReportScheduler
+from reporting.entrypoints.reports_http import ReportDeps, build_reports_router
 
 #: Every topic whose events reporting counts (and intake's erasures).
 COUNTED_TOPICS = (
@@ -51,12 +56,22 @@ class RebuildSettings(BaseModel):
     batch: int = 500
 
 
+class ReportsSettings(BaseModel):
+    """The monthly reports' schedule; JALON_REPORTS__* variables."""
+
+    #: How often the schedule looks for a month to report (one query per region).
+    schedule_interval_seconds: float = 3600
+    #: How long into a month last month's report waits for its final events.
+    grace_hours: float = 6
+
+
 class ReportingSettings(ServiceSettings):
     """Reporting's settings, with its defaults."""
 
     service_name: str = "reporting"
     http_port: int = DEV_PORTS["reporting"]
     rebuild: RebuildSettings = RebuildSettings()
+    reports: ReportsSettings = ReportsSettings()
 
 
 class Dashboards:
@@ -81,6 +96,7 @@ def build_app(settings: ServiceSettings, http: httpx.AsyncClient | None = None) 
     # Tests and other services' suites build the app from plain settings, with no sections.
     own = settings if isinstance(settings, ReportingSettings) else None
     options = own.rebuild if own else RebuildSettings()
+    schedule = own.reports if own else ReportsSettings()
     store = ReadModelStore(infra.client, infra.database)
     counters = MongoCounterReader(store)
     closing: list[Callable[[], Awaitable[None]]] = []
@@ -122,6 +138,26 @@ def build_app(settings: ServiceSettings, http: httpx.AsyncClient | None = None) 
 
     infra.consume("reporting.reference", [topics.INTAKE_STAFF], on_reference)
     infra.document_publications({topics.REPORTING: [ReportPublished]})
+    reports = MongoReports(infra.database)
+    dashboards = Dashboards(counters, store)
+    report_deps = ReportDeps(
+        dashboards=dashboards,
+        renderer=MonthlyReportRenderer(),
+        uow=MongoReportUnitOfWork(infra.client, reports, infra.outbox, infra.relay),
+        reports=reports,
+        labels=store,
+    )
+    scheduler = MonthlyReportScheduler(
+        regions=store,
+        reports=reports,
+        dashboards=dashboards,
+        renderer=report_deps.renderer,
+        uow=report_deps.uow,
+        labels=store,
+        producer=settings.service_name,
+        interval=schedule.schedule_interval_seconds,
+        grace=timedelta(hours=schedule.grace_hours),
+    )
     return create_service_app(
         infra,
         title="Jalon reporting",
@@ -129,10 +165,11 @@ def build_app(settings: ServiceSettings, http: httpx.AsyncClient | None = None) 
             "Read models built only from events; regional indicators, CSV, charts and monthly"
             " reports, small cells suppressed."
         ),
-        routers=[build_router(counters, store, rebuild)],
+        routers=[build_router(counters, store, rebuild), build_reports_router(report_deps)],
         verifier=verifier_from(settings),
-        on_startup=[store.ensure_indexes],
+        on_startup=[store.ensure_indexes, reports.ensure_indexes],
         on_shutdown=closing,
+        background=[scheduler.run],
     )
 
 

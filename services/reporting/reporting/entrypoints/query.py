@@ -13,7 +13,7 @@ from reporting.domain.periods import current_key, local_date
 
 SITE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 #: Every kind's key shape; the kind itself is checked against its key by the use case.
-KEY_PATTERN = r"^\d{4}-(W\d{2}|0[1-9]|1[0-2]|Q[1-4])$"
+KEY_PATTERN = r"^20\d{2}-(W\d{2}|0[1-9]|1[0-2]|Q[1-4])$"
 
 
 @dataclass(frozen=True, slots=True)
