@@ -44,6 +44,7 @@ from jalon_dev.sessions import seed_sessions
 from jalon_dev.sms import PAGE_PORT as SMS_PORT
 from jalon_dev.sms import DevSms
 from jalon_dev.stack import EmbeddedKafka, EmbeddedMongo
+from jalon_dev.surveys import seed_survey
 from jalon_dev.visio import JOIN_EARLY, ReadyCall, ensure_ready_call
 from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, generate_key_pair
@@ -120,6 +121,22 @@ def notification_env(mailbox: DevMailbox, sms: DevSms | None) -> dict[str, str]:
     return env
 
 
+def survey_env(mailbox: DevMailbox | None) -> dict[str, str]:
+    """Return intake's survey settings: the follow-up's link signed for the web front, by mail."""
+    env = {
+        "JALON_SURVEYS__WEB_URL": dev_url("web"),
+        # The web front's link pages verify appointment's and intake's links with this one.
+        "JALON_SURVEYS__LINK_SECRET": dev_secret("link_secret"),
+    }
+    if mailbox is not None:
+        # JALON_SURVEYS__FOLLOW_UP_DAYS=0 in make run's environment sends it at closing.
+        env |= {
+            "JALON_SURVEYS__SMTP_HOST": "127.0.0.1",
+            "JALON_SURVEYS__SMTP_PORT": str(mailbox.smtp_port),
+        }
+    return env
+
+
 def rooms_env(web_url: str | None = None, *, loopback_only: bool = False) -> dict[str, str]:
     """Return remote-session's room settings for a run on this one machine."""
     env = {
@@ -191,6 +208,12 @@ def service_env(
         if mailbox is not None:
             # New-message notices go to the dev mailbox.
             env["JALON_THREADS__SMTP_PORT"] = str(mailbox.smtp_port)
+    if service.module == "intake":
+        env |= survey_env(mailbox)
+    if service.module == "reporting":
+        # Looks for a month to report every two minutes, so last month's report appears soon
+        # after the demo history has been read (production checks hourly).
+        env["JALON_REPORTS__SCHEDULE_INTERVAL_SECONDS"] = "120"
     if service.module == "appointment" and mailbox is not None:
         # Appointment notices (e-mail with invitations, SMS) go to the dev mailbox and SMS fake.
         env |= notification_env(mailbox, sms)
@@ -428,6 +451,14 @@ async def run() -> None:
                 await wait_ready(client, service, process)
                 print(f"  {service.module} ready on :{service.port}")
         await seed(issuer)
+        marker = DATA / "seeded-demo-survey"
+        if not marker.exists():
+            # Léa's case moves up a level: her space offers the ended level's survey.
+            try:
+                if await seed_survey(issuer):
+                    marker.touch()
+            except httpx.HTTPError as exc:
+                print(f"  Léa's survey not offered ({type(exc).__name__}); see the logs")
         marker = DATA / "seeded-demo-appointments"
         if not marker.exists() and any(s.module == "appointment" for s in services):
             print("booking demo appointments...")
