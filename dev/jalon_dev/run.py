@@ -451,6 +451,17 @@ async def run() -> None:
                 await wait_ready(client, service, process)
                 print(f"  {service.module} ready on :{service.port}")
         await seed(issuer)
+        # First, so reporting has read the past weeks before its schedule reports last month.
+        marker = DATA / "seeded-demo-history"
+        if not marker.exists() and any(s.module == "reporting" for s in services):
+            # Synthetic past weeks, written as the producers would have: reporting's charts,
+            # trends and reports have history to show from the first start.
+            regions = {
+                code: [site for site, _ in sites] for (code, _), sites in DEMO_REGIONS.items()
+            }
+            count = await seed_history(mongo.uri, regions)
+            marker.touch()
+            print(f"  {count} events of {DEMO_WEEKS} past weeks queued for reporting")
         marker = DATA / "seeded-demo-survey"
         if not marker.exists():
             # Léa's case moves up a level: her space offers the ended level's survey.
@@ -496,16 +507,6 @@ async def run() -> None:
             except httpx.HTTPError as exc:
                 # The stack is still usable without the demo exchanges; the next start retries.
                 print(f"  demo threads not written ({type(exc).__name__}); see the logs")
-        marker = DATA / "seeded-demo-history"
-        if not marker.exists() and any(s.module == "reporting" for s in services):
-            # Synthetic past weeks, written as the producers would have: reporting's charts,
-            # trends and reports have history to show from the first start.
-            regions = {
-                code: [site for site, _ in sites] for (code, _), sites in DEMO_REGIONS.items()
-            }
-            count = await seed_history(mongo.uri, regions)
-            marker.touch()
-            print(f"  {count} events of {DEMO_WEEKS} past weeks queued for reporting")
         if any(s.module == "web" for s in services):
             await seed_web(mongo)
         print_urls(issuer, services, mailbox, sms, ready)
