@@ -76,6 +76,8 @@ class WebStack:
     verifier: PdfVerifier
     #: Remote-session's HTTP base URL; its signalling socket is the ws:// one on the same port.
     remote_session_url: str = ""
+    #: Reporting's HTTP base URL, to wait until it has counted what a test published.
+    reporting_url: str = ""
 
 
 async def serve_app(app: FastAPI, port: int, stack: AsyncExitStack) -> None:
@@ -207,6 +209,7 @@ async def web_stack(
             keys,
             PdfVerifier.from_files([pki.ca_cert]),
             f"http://127.0.0.1:{ports['remote_session']}",
+            reporting_url=f"http://127.0.0.1:{ports['reporting']}",
         )
 
 

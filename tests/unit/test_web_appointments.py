@@ -20,6 +20,7 @@ from tests.unit.web_appointment_fakes import (
     own_case,
     slot,
 )
+from tests.unit.web_dashboard_samples import sample_board
 from tests.unit.web_fakes import NOW, caseload_item, sign_in, sign_in_beneficiary
 from web.application.appointment_views import (
     AppointmentStatus,
@@ -31,7 +32,6 @@ from web.application.appointment_views import (
     Window,
 )
 from web.application.errors import ApiError
-from web.application.views import RegionActivity
 
 #: The dash between a meeting's start and end.
 DASH = "\u2013"
@@ -916,10 +916,7 @@ async def test_a_refused_closure_keeps_the_values_and_names_the_field(
 
 
 async def test_the_manager_home_links_to_site_closures(world: AppointmentFront) -> None:
-    figure = {"value": 5, "suppressed": False}
-    world.front.reporting.activity = RegionActivity.model_validate(
-        {"region": "bretagne", "requests": figure, "cases_opened": figure, "cases_closed": figure}
-    )
+    world.front.reporting.board = sample_board()
     await sign_in(world.front, "manager", "m-anne-durand")
     page = await world.front.client.get("/manager")
     assert 'href="/manager/site-closures" id="home-site-closures"' in page.text

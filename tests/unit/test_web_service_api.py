@@ -131,5 +131,5 @@ async def test_an_unreachable_service_is_a_503() -> None:
     http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
     reporting = HttpReportingApi(ServiceClient(http, "http://reporting.test", "reporting"))
     with pytest.raises(ApiError) as down:
-        await reporting.region_activity("t", "bretagne")
+        await reporting.reports("t", "bretagne")
     assert down.value.status == 503

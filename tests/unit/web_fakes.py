@@ -17,8 +17,10 @@ from jalon_shared.access import Role
 from jalon_shared.auth import TokenIssuer, TokenVerifier, generate_key_pair
 from jalon_shared.events.vocabulary import CloseReason, ServiceLevel
 from jalon_shared.settings import TOKEN_AUDIENCE, TOKEN_ISSUER
+from web.application.dashboard_query import DashboardQuery
 from web.application.errors import ApiError, MailNotSentError
 from web.application.limits import SignInLimits
+from web.application.reporting_views import Dashboard, FetchedFile, ReportSummary
 from web.application.views import (
     CaseDetails,
     CaseloadAlerts,
@@ -27,7 +29,6 @@ from web.application.views import (
     Counsellor,
     OwnData,
     Region,
-    RegionActivity,
     SubmittedRequest,
 )
 from web.domain.accounts import BeneficiaryAccount, SignInCode, StaffAccount
@@ -380,16 +381,62 @@ class FakeIntake:
 
 @dataclass
 class FakeReporting:
-    """ReportingApi with one canned answer."""
+    """ReportingApi with canned answers (no board: down); `fail` makes one method raise."""
 
-    activity: RegionActivity | None = None
-    calls: list[str] = field(default_factory=list)
+    board: Dashboard | None = None
+    csv: bytes = "\ufeffRégion;Période\r\nBretagne;2026-11\r\n".encode()
+    svg: bytes = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
+    pdf: bytes = b"%PDF-1.7 fake report"
+    report_list: list[ReportSummary] = field(default_factory=list)
+    fail: dict[str, ApiError] = field(default_factory=dict)
+    calls: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
 
-    async def region_activity(self, token: str, region: str) -> RegionActivity:
-        self.calls.append(region)
-        if self.activity is None:
+    def _call(self, name: str, region: str, *args: Any) -> None:
+        self.calls.append((name, region, args))
+        if name in self.fail:
+            raise self.fail[name]
+
+    def called(self, name: str) -> list[tuple[Any, ...]]:
+        return [(region, *args) for called, region, args in self.calls if called == name]
+
+    async def dashboard(self, token: str, region: str, query: DashboardQuery) -> Dashboard:
+        self._call("dashboard", region, query)
+        if self.board is None:
             raise ApiError(503, "down")
-        return self.activity
+        return self.board
+
+    async def export_csv(self, token: str, region: str, query: DashboardQuery) -> FetchedFile:
+        self._call("export_csv", region, query)
+        return FetchedFile(self.csv, "text/csv; charset=utf-8", "export.csv")
+
+    async def chart(
+        self, token: str, region: str, chart: str, query: DashboardQuery
+    ) -> FetchedFile:
+        self._call("chart", region, chart, query)
+        return FetchedFile(self.svg, "image/svg+xml")
+
+    async def reports(self, token: str, region: str) -> list[ReportSummary]:
+        self._call("reports", region)
+        return self.report_list
+
+    async def generate_report(self, token: str, region: str, month: str) -> ReportSummary:
+        self._call("generate_report", region, month)
+        report = ReportSummary(
+            report_id=uuid4(),
+            region=region,
+            month=month,
+            generated_at=NOW,
+            pages=4,
+            size_bytes=245_300,
+        )
+        self.report_list.insert(0, report)
+        return report
+
+    async def report_pdf(self, token: str, region: str, report_id: UUID) -> FetchedFile:
+        self._call("report_pdf", region, report_id)
+        if not any(r.report_id == report_id for r in self.report_list):
+            raise ApiError(404, "report not found")
+        return FetchedFile(self.pdf, "application/pdf", f"jalon-rapport-{region}-2026-10.pdf")
 
 
 @dataclass

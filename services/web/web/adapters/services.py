@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 from uuid import UUID
 
 import httpx
@@ -13,7 +15,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from jalon_shared.events.vocabulary import CloseReason, ServiceLevel
 from jalon_shared.http import CORRELATION_HEADER
 from jalon_shared.logging import current_correlation_id
+from web.application.dashboard_query import DashboardQuery
 from web.application.errors import ApiError, FieldError
+from web.application.reporting_views import Dashboard, FetchedFile, ReportSummary
 from web.application.views import (
     CaseDetails,
     CaseloadAlerts,
@@ -22,7 +26,6 @@ from web.application.views import (
     Counsellor,
     OwnData,
     Region,
-    RegionActivity,
     SubmittedRequest,
 )
 
@@ -32,6 +35,10 @@ M = TypeVar("M", bound=BaseModel)
 _REGIONS = TypeAdapter(list[Region])
 _COUNSELLORS = TypeAdapter(list[Counsellor])
 _CASELOAD = TypeAdapter(list[CaseloadItem])
+_REPORTS = TypeAdapter(list[ReportSummary])
+_FILENAME = re.compile(r"""filename="?([^";]+)"?""", re.IGNORECASE)
+#: A monthly report takes seconds to draw; longer than the other calls may wait.
+REPORT_TIMEOUT_SECONDS = 120.0
 
 
 def field_errors(body: Any) -> tuple[FieldError, ...]:
@@ -84,10 +91,12 @@ class ServiceClient:
         files: Any = None,
         data: Any = None,
         content: bytes | None = None,
+        timeout: float | None = None,
     ) -> Any:
         """Call the API and return its JSON, or raise ApiError with its reason.
 
-        Without a token the call is anonymous (the services' few public routes).
+        Without a token the call is anonymous (the services' few public routes); a timeout
+        replaces the client's own for this call only.
         """
         request = self._http.build_request(
             method,
@@ -98,6 +107,7 @@ class ServiceClient:
             data=data,
             content=content,
             headers=self._headers(token, headers),
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
         response = await self._send(request, stream=False)
         return response.json() if response.content else None
@@ -263,7 +273,61 @@ class HttpReportingApi:
     def __init__(self, client: ServiceClient) -> None:
         self._api = client
 
-    async def region_activity(self, token: str, region: str) -> RegionActivity:
-        """Return the region's activity."""
-        data = await self._api.call("GET", f"/regions/{region}/activity", token)
-        return self._api.parse(RegionActivity, data)
+    async def dashboard(self, token: str, region: str, query: DashboardQuery) -> Dashboard:
+        """Return the region's dashboard for the period and filters."""
+        data = await self._api.call(
+            "GET", f"/regions/{region}/dashboard", token, params=query.params()
+        )
+        return self._api.parse(Dashboard, data)
+
+    async def export_csv(self, token: str, region: str, query: DashboardQuery) -> FetchedFile:
+        """Return the funder's CSV of the period and filters."""
+        return await self._file(f"/regions/{region}/export.csv", token, query.params())
+
+    async def chart(
+        self, token: str, region: str, chart: str, query: DashboardQuery
+    ) -> FetchedFile:
+        """Return one chart of the period and filters, as SVG."""
+        return await self._file(f"/regions/{region}/charts/{chart}.svg", token, query.params())
+
+    async def reports(self, token: str, region: str) -> list[ReportSummary]:
+        """Return the region's monthly reports, newest first."""
+        data = await self._api.call("GET", f"/regions/{region}/reports", token)
+        return self._api.parse_list(_REPORTS, data)
+
+    async def generate_report(self, token: str, region: str, month: str) -> ReportSummary:
+        """Generate a month's report and return it."""
+        data = await self._api.call(
+            "POST",
+            f"/regions/{region}/reports",
+            token,
+            json={"month": month},
+            timeout=REPORT_TIMEOUT_SECONDS,
+        )
+        return self._api.parse(ReportSummary, data)
+
+    async def report_pdf(self, token: str, region: str, report_id: UUID) -> FetchedFile:
+        """Return a monthly report's PDF."""
+        return await self._file(f"/regions/{region}/reports/{report_id}.pdf", token, None)
+
+    async def _file(self, path: str, token: str, params: Mapping[str, str] | None) -> FetchedFile:
+        if params:
+            path = f"{path}?{urlencode(params)}"
+        response = await self._api.open("GET", path, token)
+        try:
+            content = await response.aread()
+        except httpx.HTTPError as exc:
+            log.warning("file cut short", service="reporting", error_type=type(exc).__name__)
+            raise ApiError(502, "file cut short") from exc
+        finally:
+            await response.aclose()
+        return FetchedFile(
+            content=content,
+            media_type=response.headers.get("content-type", "application/octet-stream"),
+            filename=_filename(response.headers.get("content-disposition")),
+        )
+
+
+def _filename(disposition: str | None) -> str | None:
+    found = _FILENAME.search(disposition or "")
+    return found.group(1) if found else None

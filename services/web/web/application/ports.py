@@ -25,6 +25,8 @@ from web.application.appointment_views import (
     Slots,
     Waitlist,
 )
+from web.application.dashboard_query import DashboardQuery
+from web.application.reporting_views import Dashboard, FetchedFile, ReportSummary
 from web.application.views import (
     CaseDetails,
     CaseloadAlerts,
@@ -33,7 +35,6 @@ from web.application.views import (
     Counsellor,
     OwnData,
     Region,
-    RegionActivity,
     SubmittedRequest,
 )
 from web.domain.accounts import BeneficiaryAccount, SignInCode, StaffAccount
@@ -133,9 +134,28 @@ class IntakeApi(Protocol):
 
 
 class ReportingApi(Protocol):
-    """Reporting's API, called with the signed-in manager's token; raises ApiError."""
+    """Reporting's API, with the manager's token; raises ApiError (422 names the field)."""
 
-    async def region_activity(self, token: str, region: str) -> RegionActivity: ...
+    async def dashboard(self, token: str, region: str, query: DashboardQuery) -> Dashboard: ...
+    async def export_csv(self, token: str, region: str, query: DashboardQuery) -> FetchedFile:
+        """Return the funder's CSV of the period and filters."""
+        ...
+
+    async def chart(
+        self, token: str, region: str, chart: str, query: DashboardQuery
+    ) -> FetchedFile:
+        """Return one chart of the period and filters, as SVG."""
+        ...
+
+    async def reports(self, token: str, region: str) -> list[ReportSummary]:
+        """Return the region's monthly reports, newest first."""
+        ...
+
+    async def generate_report(self, token: str, region: str, month: str) -> ReportSummary:
+        """Generate a month's report (this takes seconds) and return it."""
+        ...
+
+    async def report_pdf(self, token: str, region: str, report_id: UUID) -> FetchedFile: ...
 
 
 class AppointmentApi(Protocol):

@@ -207,25 +207,6 @@ class OwnData(View):
     cases: tuple[OwnCase, ...] = ()
 
 
-class Cell(View):
-    """A reporting figure; small ones are suppressed."""
-
-    value: int | None = None
-    suppressed: bool = False
-
-
-class RegionActivity(View):
-    """A region's activity as reporting publishes it."""
-
-    region: str
-    requests: Cell
-    cases_opened: Cell
-    cases_closed: Cell
-    requests_by_site: dict[str, Cell] = Field(default_factory=dict)
-    requests_by_csp: dict[str, Cell] = Field(default_factory=dict)
-    cases_by_level: dict[str, Cell] = Field(default_factory=dict)
-
-
 CaseloadSort = Literal["opened_at", "last_contact_at", "next_appointment_at"]
 SortOrder = Literal["asc", "desc"]
 

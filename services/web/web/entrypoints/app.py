@@ -23,6 +23,7 @@ from web.entrypoints import (
     messages_beneficiary,
     session_pages,
     signin,
+    surveys,
     work_counsellor,
 )
 from web.entrypoints.collective import router as collective_router
@@ -73,4 +74,5 @@ def create_web_app(
         app.include_router(document_pages.router)
     for work_pages in (messages_beneficiary, work_counsellor, session_pages):
         app.include_router(work_pages.router)
+    app.include_router(surveys.router)
     return app

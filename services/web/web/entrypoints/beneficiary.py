@@ -15,6 +15,7 @@ from web.application.erase_own_data import erase_own_data
 from web.application.errors import ApiError
 from web.application.export_own_data import export_own_data
 from web.application.show_beneficiary_space import show_beneficiary_space
+from web.application.show_own_surveys import show_own_surveys
 from web.application.submit_request import RequestDraft, submit_request
 from web.application.views import BeneficiaryDetails
 from web.domain.sessions import Session
@@ -81,6 +82,7 @@ async def space(
         TITLE,
         status_code=status_code,
         space_view=shown,
+        surveys=await show_own_surveys(session, surveys=deps.surveys),
         form=prefilled(draft, shown.known, account.email if account else ""),
         consent_version=CONSENT_TEXT_VERSION,
         **context,

@@ -25,6 +25,7 @@ from web.application.ports import (
 )
 from web.application.room_ports import RoomsApi
 from web.application.session_ports import SessionApi
+from web.application.survey_ports import SurveyApi
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ class WebDeps:
     rooms: RoomsApi | None = None
     #: The remote-session service's browser-facing ws:// or wss:// base URL (signalling sockets).
     signalling_url: str = ""
+    #: Intake's satisfaction surveys; None leaves the space without its card, the pages 503.
+    surveys: SurveyApi | None = None
 
 
 def web_deps(request: Request) -> WebDeps:

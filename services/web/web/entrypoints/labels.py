@@ -20,6 +20,7 @@ from jalon_shared.events.vocabulary import (
     ContactChannel,
     Csp,
     EmploymentSituation,
+    FollowUpSituation,
     MatchedOn,
     Modality,
     NeedTopic,
@@ -43,6 +44,7 @@ from web.application.document_views import (
     DocumentKind,
 )
 from web.application.session_views import TaskKind, TaskStatus
+from web.domain.report_periods import PeriodKind
 
 CSP: dict[Csp, str] = {
     Csp.CADRE: "Cadre",
@@ -587,3 +589,97 @@ CALL_OUTCOME: dict[CallOutcome, str] = {
     CallOutcome.VOICEMAIL: "Messagerie",
 }
 ENUM_LABELS.update({TaskKind: TASK_KIND, TaskStatus: TASK_STATUS, CallOutcome: CALL_OUTCOME})
+
+
+# The manager's activity dashboard -------------------------------------------------------------
+
+PERIOD_KIND: dict[PeriodKind, str] = {
+    PeriodKind.WEEK: "Semaine",
+    PeriodKind.MONTH: "Mois",
+    PeriodKind.QUARTER: "Trimestre",
+}
+#: The periods of a kind, inside a sentence (« les 12 derniers mois »).
+PERIOD_KIND_PLURAL: dict[PeriodKind, str] = {
+    PeriodKind.WEEK: "12 dernières semaines",
+    PeriodKind.MONTH: "12 derniers mois",
+    PeriodKind.QUARTER: "12 derniers trimestres",
+}
+ENUM_LABELS[PeriodKind] = PERIOD_KIND
+#: The dashboard's query fields, as a refusal names them.
+DASHBOARD_FIELD: dict[str, str] = {
+    "period": "Type de période",
+    "at": "Période",
+    "site": "Lieu d'accueil",
+    "level": "Niveau de service",
+    "modality": "Modalité",
+    "csp": "Catégorie socio-professionnelle",
+}
+#: A filter inside « non ventilé par … ».
+FILTER_PHRASE: dict[str, str] = {
+    "site": "lieu d'accueil",
+    "level": "niveau de service",
+    "modality": "modalité",
+    "csp": "catégorie socio-professionnelle",
+}
+#: A breakdown's dimension, as its first column's heading.
+DIMENSION: dict[str, str] = {
+    "site": "Lieu d'accueil",
+    "level": "Niveau de service",
+    "modality": "Modalité",
+    "csp": "Catégorie socio-professionnelle",
+    "close_reason": "Motif de clôture",
+    "score": "Note de satisfaction",
+    "situation": "Situation à 6 mois",
+}
+FOLLOW_UP_SITUATION: dict[FollowUpSituation, str] = {
+    FollowUpSituation.SAME_JOB: "Dans le même emploi",
+    FollowUpSituation.NEW_JOB: "Dans un nouvel emploi",
+    FollowUpSituation.TRAINING: "En formation",
+    FollowUpSituation.PROJECT_UNDER_WAY: "Projet en cours",
+    FollowUpSituation.JOB_SEEKING: "En recherche d'emploi",
+    FollowUpSituation.OTHER: "Autre situation",
+}
+
+
+def report_row(code: str, label_sent: str, dimension: str, sites: Mapping[str, str]) -> str:
+    """Return a breakdown row's French name: reporting's own, else the front's, never a code."""
+    if code == "total":
+        return "Total"
+    if label_sent and label_sent != code:
+        return label_sent
+    if dimension == "site":
+        return sites.get(code, "Autre lieu")
+    if dimension == "score":
+        return f"{code} sur 5"
+    by_dimension: dict[str, type[StrEnum]] = {
+        "level": ServiceLevel,
+        "csp": Csp,
+        "close_reason": CloseReason,
+    }
+    if dimension == "situation":
+        try:
+            return FOLLOW_UP_SITUATION[FollowUpSituation(code)]
+        except ValueError:
+            return "Autre"
+    if dimension == "modality":
+        return appointment_modality(code)
+    enum = by_dimension.get(dimension)
+    return label(code, enum) if enum is not None else "Autre"
+
+
+# Satisfaction surveys -----------------------------------------------------------------------
+
+ENUM_LABELS.update({FollowUpSituation: FOLLOW_UP_SITUATION})
+#: The end-of-level survey's satisfaction scale, from 1 to 5.
+SATISFACTION: dict[int, str] = {
+    1: "Pas du tout satisfait",
+    2: "Peu satisfait",
+    3: "Moyennement satisfait",
+    4: "Satisfait",
+    5: "Très satisfait",
+}
+#: Whether the person would recommend the service: the form's values, in French.
+RECOMMEND: dict[str, str] = {"yes": "Oui", "no": "Non", "unknown": "Je ne sais pas"}
+DONE.update(
+    {"survey_answered": "Merci pour vos réponses ! Elles nous aident à améliorer l'accompagnement."}
+)

@@ -29,6 +29,7 @@ from web.adapters.rooms import HttpRoomsApi
 from web.adapters.security import Argon2Hasher
 from web.adapters.services import HttpIntakeApi, HttpReportingApi, ServiceClient
 from web.adapters.sessions import HttpSessionApi
+from web.adapters.surveys import HttpSurveyApi
 from web.application.limits import SignInLimits
 from web.application.seed_accounts import StaffSeed, seed_accounts
 from web.domain.accounts import BeneficiaryAccount
@@ -82,8 +83,8 @@ class WebOptions(BaseModel):
     #: Origins the front is reached at besides its Host (e.g. https://jalon.example behind TLS).
     public_origins: tuple[str, ...] = ()
     rate_limits: RateLimitOptions = RateLimitOptions()
-    #: Verifies the appointment links in messages (the appointment service's link secret).
-    #: Unset, the link pages answer 503 and people sign in to act on their appointments.
+    #: Verifies the links in messages: appointment's, and intake's follow-up survey (they share
+    #: this secret). Unset, the link pages answer 503 and people sign in to act instead.
     link_secret: SecretStr | None = None
 
     def private_key(self) -> str:
@@ -167,6 +168,7 @@ def build_app(settings: WebSettings) -> FastAPI:
         sessions=HttpSessionApi(ServiceClient(http, options.remote_session_url, "remote_session")),
         rooms=HttpRoomsApi(ServiceClient(http, options.remote_session_url, "remote_session")),
         signalling_url=options.signalling_url,
+        surveys=HttpSurveyApi(ServiceClient(http, options.intake_url, "intake")),
     )
 
     @asynccontextmanager

@@ -32,7 +32,6 @@ from jalon_shared.events.vocabulary import (
 )
 from web.application.describe_session import describe_session
 from web.application.views import (
-    Cell,
     HistoryEntry,
 )
 from web.entrypoints import labels
@@ -64,11 +63,6 @@ FILTERS: dict[str, type[StrEnum]] = {
 def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
     """Return (code, French label) for every member, for a list or boxes to tick."""
     return [(member.value, labels.ENUM_LABELS[enum][member]) for member in enum]
-
-
-def cell(value: Cell) -> str:
-    """Render a reporting cell, suppressed ones as '< 5'."""
-    return "< 5" if value.suppressed or value.value is None else str(value.value)
 
 
 def _by(entry_by: str) -> str:
@@ -114,7 +108,6 @@ TEMPLATES.env.filters["by"] = _by
 TEMPLATES.env.filters["isolate"] = isolate
 TEMPLATES.env.filters["history_line"] = history_line
 TEMPLATES.env.globals.update(
-    cell=cell,
     form_token_name=FORM_TOKEN,
     languages=list(labels.LANGUAGES.items()),
     csps=choices(Csp),
