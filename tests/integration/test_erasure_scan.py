@@ -66,7 +66,8 @@ async def stack(
             )
 
         intake = await start("intake", build_intake)
-        reporting = await start("reporting", build_reporting)
+        # A consumer group of its own: the session's reporting would share the partitions.
+        reporting = await start("reporting-erasure", build_reporting)
         copies = {name: await start(name, build) for name, build in COPIES.items()}
         base = settings_for("web", kafka=kafka.bootstrap, mongo_uri=mongo.uri, keys=keys)
         web_settings = WebSettings(

@@ -102,6 +102,7 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
     async with running(build_reporting(settings, http=router)) as reporting:
         # The day's real requests, through intake's API.
         submitted = Counter[str]()
+        people: list[tuple[str, dict[str, str]]] = []
         for n in range(14):
             site = SITES[n % 2]
             person = keys.headers(str(uuid.uuid4()), Role.BENEFICIARY)
@@ -112,6 +113,34 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
             )
             assert answer.status_code == 201, answer.text
             submitted[site] += 1
+            people.append((answer.json()["case_id"], person))
+        manager = keys.headers("m-day", Role.MANAGER, region=region)
+        # Six of them write to their counsellor, through remote-session's API.
+        for case_id, person in people[:6]:
+
+            async def posted(case_id: str = case_id, person: dict[str, str] = person) -> bool:
+                answer = await producers["remote_session"].http.post(
+                    f"/cases/{case_id}/thread/messages",
+                    json={"text": "Bonjour, voici mon CV."},
+                    headers=person,
+                )
+                return answer.status_code == 201
+
+            await eventually(posted, timeout=30, interval=0.2)
+        # Five paths end, and each person answers the ended level's survey in their space.
+        for case_id, person in people[6:11]:
+            answer = await intake.http.post(
+                f"/cases/{case_id}/close", json={"reason": "path_completed"}, headers=manager
+            )
+            assert answer.status_code == 200, answer.text
+            pending = (await intake.http.get("/surveys/mine", headers=person)).json()
+            assert [s["kind"] for s in pending] == ["end_of_level"]
+            answer = await intake.http.post(
+                f"/surveys/{pending[0]['survey_id']}/answers",
+                json={"satisfaction": 5, "would_recommend": True},
+                headers=person,
+            )
+            assert answer.status_code == 200, answer.text
         # The rest of the day, as each producer would have written it to its outbox.
         history = generate(
             regions={region: list(SITES)},
@@ -141,10 +170,10 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
             e for e in mine if isinstance(e, AppointmentNoShow) and in_month(e.starts_at or now)
         ]
         sessions = [e for e in mine if isinstance(e, SessionEnded) and in_month(e.started_at)]
-        messages = [
-            e for e in mine if isinstance(e, SessionMessagePosted) and in_month(e.occurred_at)
-        ]
-        closed = [e for e in mine if isinstance(e, CaseClosed) and in_month(e.occurred_at)]
+        messages = 6 + sum(
+            1 for e in mine if isinstance(e, SessionMessagePosted) and in_month(e.occurred_at)
+        )
+        closed = 5 + sum(1 for e in mine if isinstance(e, CaseClosed) and in_month(e.occurred_at))
         answers = [
             e
             for e in mine
@@ -153,9 +182,8 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
             and in_month(e.occurred_at)
         ]
         # The month must hold enough of each to show, or the comparisons below prove little.
-        assert min(len(held), len(sessions), len(messages), len(closed)) >= 5
+        assert min(len(held), len(sessions), messages, closed) >= 5
         minutes = sorted(round(s.duration_seconds) // 60 for s in sessions)
-        manager = keys.headers("m-day", Role.MANAGER, region=region)
 
         async def board(**params: str) -> dict[str, Any]:
             answer = await reporting.get(
@@ -168,8 +196,9 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
             figures = await board()
             return bool(
                 figures["requests"]["value"] == requests
-                and figures["messages"]["value"] == shown(len(messages))
-                and figures["cases_closed"]["value"] == shown(len(closed))
+                and figures["messages"]["value"] == shown(messages)
+                and figures["cases_closed"]["value"] == shown(closed)
+                and figures["survey_answers"]["value"] == shown(len(answers) + 5)
             )
 
         await eventually(caught_up, timeout=120, interval=0.5)
@@ -180,9 +209,9 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
         assert figures["sessions"]["value"] == shown(len(sessions))
         if len(sessions) >= 5:
             assert figures["session_median_minutes"]["value"] == statistics.median_low(minutes)
-        satisfaction = sum(a.satisfaction or 0 for a in answers) / len(answers)
-        if len(answers) >= 5:
-            assert figures["satisfaction_mean"]["value"] == round(satisfaction, 1)
+        # The five real answers (5 out of 5) count with the generated ones.
+        satisfaction = (sum(a.satisfaction or 0 for a in answers) + 25) / (len(answers) + 5)
+        assert figures["satisfaction_mean"]["value"] == round(satisfaction, 1)
         by_site = await board(site="rennes")
         assert by_site["requests"]["value"] == submitted["rennes"] + sum(
             1

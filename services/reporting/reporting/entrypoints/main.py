@@ -125,7 +125,7 @@ def build_app(settings: ServiceSettings, http: httpx.AsyncClient | None = None) 
         )
 
     infra.consume_batches(
-        "reporting.read-model",
+        f"{settings.service_name}.read-model",
         COUNTED_TOPICS,
         lambda session: MongoProjection(store, session),
     )
@@ -136,7 +136,7 @@ def build_app(settings: ServiceSettings, http: httpx.AsyncClient | None = None) 
                 event.region, event.label, {s.code: s.label for s in event.sites}
             )
 
-    infra.consume("reporting.reference", [topics.INTAKE_STAFF], on_reference)
+    infra.consume(f"{settings.service_name}.reference", [topics.INTAKE_STAFF], on_reference)
     infra.document_publications({topics.REPORTING: [ReportPublished]})
     reports = MongoReports(infra.database)
     dashboards = Dashboards(counters, store)
