@@ -53,7 +53,7 @@ from reporting.application.rebuild_read_model import rebuild_read_model
 from reporting.domain.counters import document_id
 from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
 from reporting.domain.memory import MemoryReadModel, nonzero_leaves
-from reporting.domain.periods import current_key, local_date, period, stored_keys, trailing
+from reporting.domain.periods import STORED_KIND, current_key, local_date, period, trailing
 
 #: The last instant of every generated history: fixed, so each run folds the same events.
 UNTIL = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -382,9 +382,9 @@ async def dashboards(
     today = local_date(UNTIL)
     for kind in KINDS:
         key = current_key(kind, today)
-        # The ids get_dashboard asks for: the period and the 11 before, quarters as months.
-        letter = "w" if kind is PeriodKind.WEEK else "m"
-        keys = [k for p in trailing(period(kind, key), TRAILING) for k in stored_keys(p)]
+        # The ids get_dashboard asks for: the period and the 11 before.
+        letter = STORED_KIND[kind]
+        keys = [p.key for p in trailing(period(kind, key), TRAILING)]
         ids = [document_id(letter, k, DASHBOARD_REGION) for k in keys]
         found = await reader.documents(DASHBOARD_REGION, letter, keys)
         generation = await store.active()

@@ -278,4 +278,21 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
         assert bad.status_code == 422
         assert bad.json()["errors"][0]["field"] == "at"
         assert "2026-11" not in bad.text
+
+    # A read model built by older code (no format marker) is rebuilt when reporting starts.
+    upgraded = build_reporting(settings, http=router)
+    meta = upgraded.state.infra.database["read_model_meta"]
+    await meta.update_one({"_id": "generation"}, {"$unset": {"format": ""}})
+    async with running(upgraded) as reporting:
+
+        async def upgraded_state() -> dict[str, Any] | None:
+            state = (await reporting.get("/admin/read-model", headers=operator)).json()
+            return state if state["active"] > generation and not state["building"] else None
+
+        await eventually(upgraded_state, timeout=180, interval=0.5)
+        assert (await meta.find_one({"_id": "generation"}) or {}).get("format") == 2
+        again = await reporting.get(
+            f"/regions/{region}/dashboard", params={"at": month}, headers=manager
+        )
+        assert again.json() == before
     await router.aclose()

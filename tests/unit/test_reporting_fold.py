@@ -36,7 +36,7 @@ from jalon_shared.events.vocabulary import (
 from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
 from reporting.domain.indicators import dashboard, nearest_rank
 from reporting.domain.memory import MemoryReadModel, nonzero_leaves
-from reporting.domain.periods import PeriodError, period, stored_keys, trailing
+from reporting.domain.periods import PeriodError, period, trailing
 from reporting.domain.suppression import protect
 
 
@@ -313,7 +313,6 @@ def test_periods_have_local_dates_and_french_labels() -> None:
     assert (week.start, week.end) == (date(2026, 11, 16), date(2026, 11, 22))
     assert week.label == "semaine du 16 nov. 2026"
     quarter = period(PeriodKind.QUARTER, "2026-Q4")
-    assert stored_keys(quarter) == ["2026-10", "2026-11", "2026-12"]
     assert quarter.label == "4e trimestre 2026"
     assert [p.key for p in trailing(period(PeriodKind.MONTH, "2026-02"), 3)] == [
         "2025-12",
@@ -327,3 +326,23 @@ def test_periods_have_local_dates_and_french_labels() -> None:
     for key in ("0000-01", "9999-12", "0001-01"):
         with pytest.raises(PeriodError):
             period(PeriodKind.MONTH, key)
+
+
+def test_a_quarter_document_holds_exactly_its_three_months() -> None:
+    history = generate(
+        regions={"bretagne": ["rennes", "brest"]},
+        start=datetime(2026, 6, 1, tzinfo=UTC),
+        days=120,
+        cases_per_day=3,
+        until=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    model = MemoryReadModel()
+    model.apply_all(history.ordered())
+    quarter = model.documents("bretagne", "q", ["2026-Q3"])["2026-Q3"]
+    months = model.documents("bretagne", "m", ["2026-07", "2026-08", "2026-09"])
+    summed: dict[tuple[str, ...], int] = {}
+    for cells in months.values():
+        for path, value in nonzero_leaves([{"_id": "x", "cells": cells}]).items():
+            summed[path] = summed.get(path, 0) + value
+    assert nonzero_leaves([{"_id": "x", "cells": quarter}]) == summed
+    assert summed

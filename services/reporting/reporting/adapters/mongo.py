@@ -39,6 +39,9 @@ log = structlog.get_logger(__name__)
 META = "read_model_meta"
 REGION_LABELS = "region_labels"
 GENERATION_ID = "generation"
+#: What the fold writes, bumped when that changes (2: quarters got their own documents). A
+#: generation built by older code is rebuilt at startup, so no view reads a shape it lacks.
+FORMAT = 2
 #: How long an old generation stays after the switch, for live batches already under way.
 DROP_GRACE_SECONDS = 5.0
 #: Stands in for a person's id in a parked event: the fold never reads it.
@@ -103,7 +106,7 @@ class ReadModelStore:
         """Make sure the meta document and the active generation's indexes exist."""
         await self.meta.update_one(
             {"_id": GENERATION_ID},
-            {"$setOnInsert": {"active": 1, "building": None}},
+            {"$setOnInsert": {"active": 1, "building": None, "format": FORMAT}},
             upsert=True,
         )
         state = await self.state()
@@ -113,6 +116,10 @@ class ReadModelStore:
         """Return the meta document: active and building generation, and the last rebuild."""
         doc = await self.meta.find_one({"_id": GENERATION_ID}, session=session)
         return doc or {"active": 1, "building": None}
+
+    async def outdated(self) -> bool:
+        """Whether the active generation was built by code that wrote an older shape."""
+        return int((await self.state()).get("format", 1)) < FORMAT
 
     async def active(self) -> Generation:
         """Return the generation reads go to."""
@@ -170,6 +177,7 @@ class ReadModelStore:
                 "$set": {
                     "active": generation.number,
                     "building": None,
+                    "format": FORMAT,
                     "rebuild.status": "done",
                     "rebuild.seconds": round(seconds, 3),
                     "rebuild.finished_at": datetime.now(UTC),

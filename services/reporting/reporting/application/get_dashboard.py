@@ -5,7 +5,7 @@ from __future__ import annotations
 from reporting.application.ports import CounterReader, RegionLabels
 from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
 from reporting.domain.indicators import dashboard
-from reporting.domain.periods import period, stored_keys, trailing
+from reporting.domain.periods import STORED_KIND, period, trailing
 
 #: Periods a trend shows, the one asked for included.
 TRAILING = 12
@@ -22,11 +22,7 @@ async def get_dashboard(
 ) -> Dashboard:
     """Return the region's dashboard; raises PeriodError for a key that names no period."""
     periods = trailing(period(kind, key), TRAILING)
-    keys = {p.key: stored_keys(p) for p in periods}
-    # Quarters are stored as their months; weeks and months as themselves.
-    stored = await counters.documents(
-        region, "w" if kind is PeriodKind.WEEK else "m", [k for ks in keys.values() for k in ks]
-    )
-    documents = {p: [stored[k] for k in ks if k in stored] for p, ks in keys.items()}
+    stored = await counters.documents(region, STORED_KIND[kind], [p.key for p in periods])
+    documents = {p.key: [stored[p.key]] if p.key in stored else [] for p in periods}
     _, sites = await labels.region_labels(region)
     return dashboard(region, periods, documents, filters, sites)

@@ -1,7 +1,7 @@
 """Pre-aggregated counters: what one fact adds to a region's week and month, by cell.
 
-A cell is one combination of site, service level, modality and CSP. Each region's week and month
-is one document holding its cells, so a dashboard reads a handful of documents, never raw facts.
+A cell is one combination of site, service level, modality and CSP. Each region's week, month and
+quarter is one document holding its cells, so a dashboard reads twelve documents, never raw facts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from reporting.domain.periods import month_key, week_key
+from reporting.domain.periods import month_key, quarter_key, week_key
 
 #: A dimension that does not apply to a fact (a request has no modality).
 NA = "na"
@@ -85,7 +85,7 @@ class Contribution:
 
 
 def document_id(kind: str, key: str, region: str) -> str:
-    """Return the id of a region's period document; kind is w (week) or m (month)."""
+    """Return the id of a region's period document; kind is w (week), m (month) or q (quarter)."""
     return f"{kind}:{key}:{region}"
 
 
@@ -100,7 +100,8 @@ class Deltas:
         """Add (sign 1) or take back (sign -1) a contribution."""
         cell = contribution.dims.cell()
         region = contribution.dims.region
-        for kind, key in (("w", week_key(contribution.day)), ("m", month_key(contribution.day))):
+        day = contribution.day
+        for kind, key in (("w", week_key(day)), ("m", month_key(day)), ("q", quarter_key(day))):
             doc = document_id(kind, key, region)
             self._where[doc] = (kind, key, region)
             incs = self._incs[doc]

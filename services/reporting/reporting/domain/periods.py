@@ -122,11 +122,8 @@ def trailing(of: Period, count: int) -> list[Period]:
     return periods[::-1]
 
 
-def stored_keys(of: Period) -> list[str]:
-    """Return the keys the counters are stored under for a period (a quarter is three months)."""
-    if of.kind is not PeriodKind.QUARTER:
-        return [of.key]
-    return [month_key(date(of.start.year, of.start.month + i, 1)) for i in range(3)]
+#: The letter a period kind's counter documents are stored under.
+STORED_KIND = {PeriodKind.WEEK: "w", PeriodKind.MONTH: "m", PeriodKind.QUARTER: "q"}
 
 
 def _month_end(year: int, month: int) -> date:

@@ -28,6 +28,7 @@ from reporting.adapters.pdf_report import MonthlyReportRenderer
 from reporting.adapters.reports_mongo import MongoReports, MongoReportUnitOfWork
 from reporting.application.get_dashboard import get_dashboard
 from reporting.application.rebuild_read_model import RebuildReport, rebuild_read_model
+from reporting.application.upgrade_read_model import upgrade_read_model
 from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
 from reporting.entrypoints.http import build_router
 from reporting.entrypoints.report_scheduler import MonthlyReportScheduler
@@ -169,7 +170,7 @@ def build_app(settings: ServiceSettings, http: httpx.AsyncClient | None = None) 
         verifier=verifier_from(settings),
         on_startup=[store.ensure_indexes, reports.ensure_indexes],
         on_shutdown=closing,
-        background=[scheduler.run],
+        background=[scheduler.run, lambda: upgrade_read_model(store.outdated, rebuild)],
     )
 
 
