@@ -170,7 +170,7 @@ async def test_an_expired_link_or_one_signed_for_something_else_opens_nothing(
             "apt": str(one.appointment_id),
             "ben": str(one.beneficiary_id),
             "pur": "something-else",
-            "exp": int((NOW + timedelta(days=30)).timestamp()),
+            "exp": int((datetime.now(UTC) + timedelta(days=30)).timestamp()),
         },
         SECRET,
         algorithm="HS256",
@@ -241,6 +241,6 @@ async def test_without_the_link_secret_the_page_is_unavailable() -> None:
 
 def test_a_links_ids_round_trip() -> None:
     appointment_id, beneficiary_id = uuid4(), uuid4()
-    token = LINKS.token(appointment_id, beneficiary_id, NOW + timedelta(days=1))
+    token = LINKS.token(appointment_id, beneficiary_id, datetime.now(UTC) + timedelta(days=1))
     assert LINKS.verify(token) == (appointment_id, beneficiary_id)
     assert isinstance(LINKS.verify(token)[0], UUID)
