@@ -47,6 +47,9 @@ class Memory:
     async def state(self) -> dict[str, Any]:
         return {"active": 1, "building": None}
 
+    async def rebuilding(self) -> bool:
+        return False
+
     async def region_labels(self, region: str) -> tuple[str, dict[str, str]]:
         return "Bretagne", {"rennes": "Rennes", "brest": "Brest"}
 

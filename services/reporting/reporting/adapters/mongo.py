@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from pymongo import ASCENDING, DeleteMany, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DeleteMany, ReplaceOne, ReturnDocument, UpdateOne
 
 from jalon_shared.events.envelope import Event
 from jalon_shared.events.intake import CaseOpened
@@ -42,6 +42,8 @@ GENERATION_ID = "generation"
 #: What the fold writes, bumped when that changes (2: quarters got their own documents). A
 #: generation built by older code is rebuilt at startup, so no view reads a shape it lacks.
 FORMAT = 2
+#: A rebuild that has not reported progress for this long is taken to have died with its process.
+STALL_AFTER = timedelta(minutes=10)
 #: How long an old generation stays after the switch, for live batches already under way.
 DROP_GRACE_SECONDS = 5.0
 #: Stands in for a person's id in a parked event: the fold never reads it.
@@ -133,14 +135,23 @@ class ReadModelStore:
             numbers.append(int(state["building"]))
         return [self.generation(n) for n in numbers]
 
-    async def begin_rebuild(self) -> Generation | None:
-        """Claim the next generation for a rebuild; None when a rebuild is already running."""
+    async def begin_rebuild(self, now: datetime | None = None) -> Generation | None:
+        """Claim a new generation for a rebuild; None when a live rebuild is already running."""
+        now = now or datetime.now(UTC)
         state = await self.state()
-        if state.get("building") is not None:
-            return None
-        number = int(state["active"]) + 1
+        building = state.get("building")
+        if building is not None:
+            if not _stalled(state, now):
+                return None
+            # Its process died mid-rebuild: nothing would ever clear the claim otherwise.
+            await self.abandon_rebuild(self.generation(int(building)), "stalled")
+            state = await self.state()
+            if state.get("building") is not None:
+                return None
+        number = await self._allocate(int(state["active"]))
         generation = self.generation(number)
-        # Emptied before it is claimed: once claimed, the live consumer writes to it as well.
+        # A number no other claimer holds, so replicas starting a rebuild together never empty
+        # one another's; emptied before it is claimed, as the live consumer then writes to it.
         await generation.drop()
         await generation.ensure_indexes()
         claimed = await self.meta.update_one(
@@ -151,20 +162,46 @@ class ReadModelStore:
                     "rebuild": {
                         "generation": number,
                         "status": "running",
-                        "started_at": datetime.now(UTC),
+                        "started_at": now,
+                        "beat": now,
                         "applied": 0,
                         "read": 0,
                     },
                 }
             },
         )
-        return generation if claimed.modified_count == 1 else None
+        if claimed.modified_count == 1:
+            return generation
+        await generation.drop()
+        return None
+
+    async def rebuilding(self, now: datetime | None = None) -> bool:
+        """Whether a rebuild holds the claim and is still reporting progress."""
+        state = await self.state()
+        return state.get("building") is not None and not _stalled(state, now or datetime.now(UTC))
+
+    async def _allocate(self, active: int) -> int:
+        """Return a generation number above the active one that no one else was given."""
+        await self.meta.update_one({"_id": GENERATION_ID}, {"$max": {"next": active}})
+        doc = await self.meta.find_one_and_update(
+            {"_id": GENERATION_ID},
+            {"$inc": {"next": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return int((doc or {}).get("next", active + 1))
 
     async def progress(self, read: int, applied: int, source: str) -> None:
         """Record how far a rebuild has come."""
         await self.meta.update_one(
             {"_id": GENERATION_ID},
-            {"$set": {"rebuild.read": read, "rebuild.applied": applied, "rebuild.source": source}},
+            {
+                "$set": {
+                    "rebuild.read": read,
+                    "rebuild.applied": applied,
+                    "rebuild.source": source,
+                    "rebuild.beat": datetime.now(UTC),
+                }
+            },
         )
 
     async def finish_rebuild(self, generation: Generation, *, seconds: float) -> None:
@@ -223,6 +260,13 @@ class ReadModelStore:
 
 
 # Folding a batch into one generation ----------------------------------------------------------
+
+
+def _stalled(state: Document, now: datetime) -> bool:
+    """Whether the running rebuild has been silent past STALL_AFTER."""
+    rebuild = state.get("rebuild") or {}
+    beat = rebuild.get("beat") or rebuild.get("started_at")
+    return beat is None or now - beat > STALL_AFTER
 
 
 async def apply_batch(generation: Generation, events: Sequence[Event], session: Session) -> int:

@@ -119,8 +119,7 @@ def build_router(
     )
     async def start_rebuild(_: Annotated[Principal, Depends(service)]) -> RebuildState:
         """Start rebuilding the read model from the producers' outbox history."""
-        state = await store.state()
-        if state.get("building") is not None:
+        if await store.rebuilding():
             raise ApiError(status.HTTP_409_CONFLICT, "a rebuild is already running")
         task: asyncio.Task[object] = asyncio.create_task(rebuild())
         running.add(task)
@@ -128,7 +127,7 @@ def build_router(
         # Let the task claim its generation, so the answer shows it.
         for _attempt in range(50):
             await asyncio.sleep(0.01)
-            if (await store.state()).get("building") is not None or task.done():
+            if await store.rebuilding() or task.done():
                 break
         return _state(await store.state())
 
