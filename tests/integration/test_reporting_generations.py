@@ -6,8 +6,10 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from jalon_shared.mongo import Client
-from reporting.adapters.mongo import STALL_AFTER, ReadModelStore
+from reporting.adapters.mongo import STALL_AFTER, ClaimLostError, ReadModelStore
 
 
 def store_on(mongo_client: Client) -> ReadModelStore:
@@ -63,6 +65,12 @@ async def test_a_claim_whose_process_died_is_taken_over_after_the_stall_delay(
     state = await store.state()
     assert state["building"] == taken.number
     assert state["rebuild"]["status"] == "running"
+    # The process was only slow: finishing late neither switches nor drops what is read.
+    with pytest.raises(ClaimLostError):
+        await store.finish_rebuild(dead, seconds=700.0)
+    assert (await store.state())["building"] == taken.number
+    await taken.counters.insert_one({"_id": "rebuilt", "cells": {}})
     await store.finish_rebuild(taken, seconds=1.0)
     assert (await store.state())["active"] == taken.number
+    assert await taken.counters.count_documents({}) == 1
     await mongo_client.drop_database(store.database.name)

@@ -62,6 +62,13 @@ PARTS = (
 PARKED_RETENTION = timedelta(days=90)
 
 
+class ClaimLostError(RuntimeError):
+    """A rebuild finished after its claim was taken over as stalled; its work is dropped."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"rebuild claim of generation {number} was taken over")
+
+
 class Generation:
     """The collections of one generation of the read model."""
 
@@ -206,9 +213,7 @@ class ReadModelStore:
 
     async def finish_rebuild(self, generation: Generation, *, seconds: float) -> None:
         """Make the rebuilt generation the one read, then drop the old one."""
-        state = await self.state()
-        old = int(state["active"])
-        await self.meta.update_one(
+        before = await self.meta.find_one_and_update(
             {"_id": GENERATION_ID, "building": generation.number},
             {
                 "$set": {
@@ -220,7 +225,13 @@ class ReadModelStore:
                     "rebuild.finished_at": datetime.now(UTC),
                 }
             },
+            return_document=ReturnDocument.BEFORE,
         )
+        if before is None:
+            # Taken over as stalled meanwhile: the active generation is someone else's to keep.
+            await generation.drop()
+            raise ClaimLostError(generation.number)
+        old = int(before["active"])
         if old != generation.number:
             # A live batch that read the targets just before the switch may still be writing.
             await asyncio.sleep(DROP_GRACE_SECONDS)
