@@ -65,7 +65,12 @@ async def test_a_claim_whose_process_died_is_taken_over_after_the_stall_delay(
     state = await store.state()
     assert state["building"] == taken.number
     assert state["rebuild"]["status"] == "running"
-    # The process was only slow: finishing late neither switches nor drops what is read.
+    # The process was only slow: its progress stops it and does not overwrite the new claim's.
+    await store.progress(taken, 40, 40, "intake")
+    with pytest.raises(ClaimLostError):
+        await store.progress(dead, 500, 500, "appointment")
+    assert (await store.state())["rebuild"]["read"] == 40
+    # Finishing late neither switches nor drops what is read.
     with pytest.raises(ClaimLostError):
         await store.finish_rebuild(dead, seconds=700.0)
     assert (await store.state())["building"] == taken.number

@@ -197,10 +197,10 @@ class ReadModelStore:
         )
         return int((doc or {}).get("next", active + 1))
 
-    async def progress(self, read: int, applied: int, source: str) -> None:
-        """Record how far a rebuild has come."""
-        await self.meta.update_one(
-            {"_id": GENERATION_ID},
+    async def progress(self, generation: Generation, read: int, applied: int, source: str) -> None:
+        """Record how far a rebuild has come; raises ClaimLostError once it was taken over."""
+        recorded = await self.meta.update_one(
+            {"_id": GENERATION_ID, "building": generation.number},
             {
                 "$set": {
                     "rebuild.read": read,
@@ -210,6 +210,9 @@ class ReadModelStore:
                 }
             },
         )
+        if recorded.matched_count == 0:
+            # A process thought dead stops here instead of folding into a dropped generation.
+            raise ClaimLostError(generation.number)
 
     async def finish_rebuild(self, generation: Generation, *, seconds: float) -> None:
         """Make the rebuilt generation the one read, then drop the old one."""
@@ -567,7 +570,7 @@ class MongoRebuildTarget:
 
     async def progress(self, read: int, applied: int, source: str) -> None:
         """Record progress."""
-        await self._store.progress(read, applied, source)
+        await self._store.progress(self.generation, read, applied, source)
 
     async def finish(self, seconds: float) -> None:
         """Make the generation active."""
