@@ -39,6 +39,7 @@ from jalon_dev.stack import EmbeddedMongo
 from jalon_shared.events.envelope import Event
 from jalon_shared.messaging.outbox import Outbox
 from jalon_shared.mongo import Client, CommandCounter, Session, create_client, in_transaction
+from jalon_shared.periods import PeriodKind, period_key
 from jalon_shared.settings import MongoSettings
 from reporting.adapters.history import MongoOutboxHistory
 from reporting.adapters.mongo import (
@@ -51,9 +52,9 @@ from reporting.adapters.mongo import (
 from reporting.application.get_dashboard import TRAILING, get_dashboard
 from reporting.application.rebuild_read_model import rebuild_read_model
 from reporting.domain.counters import document_id
-from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
+from reporting.domain.dashboard import Dashboard, Filters
 from reporting.domain.memory import MemoryReadModel, nonzero_leaves
-from reporting.domain.periods import STORED_KIND, current_key, local_date, period, trailing
+from reporting.domain.periods import STORED_KIND, local_date, period, trailing
 
 #: The last instant of every generated history: fixed, so each run folds the same events.
 UNTIL = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -381,7 +382,7 @@ async def dashboards(
     reader = MongoCounterReader(store)
     today = local_date(UNTIL)
     for kind in KINDS:
-        key = current_key(kind, today)
+        key = period_key(kind, today)
         # The ids get_dashboard asks for: the period and the 11 before.
         letter = STORED_KIND[kind]
         keys = [p.key for p in trailing(period(kind, key), TRAILING)]
@@ -458,7 +459,7 @@ async def charts(store: ReadModelStore) -> dict[str, float]:
     board = await get_dashboard(
         DASHBOARD_REGION,
         PeriodKind.MONTH,
-        current_key(PeriodKind.MONTH, local_date(UNTIL)),
+        period_key(PeriodKind.MONTH, local_date(UNTIL)),
         Filters(),
         counters=MongoCounterReader(store),
         labels=store,

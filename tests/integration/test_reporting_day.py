@@ -28,8 +28,9 @@ from jalon_shared.events.intake import CaseClosed, CaseOpened, RequestSubmitted,
 from jalon_shared.events.session import SessionEnded, SessionMessagePosted
 from jalon_shared.messaging.outbox import Outbox
 from jalon_shared.mongo import Client
+from jalon_shared.periods import PeriodKind, period_key
 from remote_session.entrypoints.main import build_app as build_remote_session
-from reporting.domain.periods import local_date, month_key
+from reporting.domain.periods import local_date
 from reporting.entrypoints.main import RebuildSettings, ReportingSettings
 from reporting.entrypoints.main import build_app as build_reporting
 from tests.integration.conftest import RunningService, run_service
@@ -98,7 +99,7 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
     )
     router = httpx.AsyncClient(transport=_Route(services))
     now = datetime.now(UTC)
-    month = month_key(local_date(now))
+    month = period_key(PeriodKind.MONTH, local_date(now))
     async with running(build_reporting(settings, http=router)) as reporting:
         # The day's real requests, through intake's API.
         submitted = Counter[str]()
@@ -158,7 +159,7 @@ async def test_a_day_of_activity_gives_the_figures_the_test_computes_and_a_rebui
         mine = [e for e in history.ordered() if local_date(e.occurred_at) <= local_date(now)]
 
         def in_month(moment: datetime) -> bool:
-            return month_key(local_date(moment)) == month
+            return period_key(PeriodKind.MONTH, local_date(moment)) == month
 
         # The expected figures, counted from the inputs, not by reporting's code.
         requests = submitted.total() + sum(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jalon_shared.periods import PeriodKind
 from reporting.domain.dashboard import (
     Breakdown,
     BreakdownRow,
@@ -11,7 +12,6 @@ from reporting.domain.dashboard import (
     Dashboard,
     Filters,
     Indicator,
-    PeriodKind,
     Point,
     Series,
 )

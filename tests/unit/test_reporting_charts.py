@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from jalon_shared.periods import PeriodKind
 from reporting.adapters.charts import render_chart
 from reporting.domain.charts import (
     CHART_HEADINGS,
@@ -18,7 +19,7 @@ from reporting.domain.charts import (
     describe,
     tick_labels,
 )
-from reporting.domain.dashboard import Cell, Filters, PeriodKind, Point, Unit
+from reporting.domain.dashboard import Cell, Filters, Point, Unit
 from reporting.domain.display import cell_text, change_text, french_number
 from tests.unit.reporting_samples import empty_dashboard, sample_dashboard
 

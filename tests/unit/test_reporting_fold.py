@@ -33,7 +33,8 @@ from jalon_shared.events.vocabulary import (
     RoomKind,
     ServiceLevel,
 )
-from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
+from jalon_shared.periods import PeriodKind
+from reporting.domain.dashboard import Dashboard, Filters
 from reporting.domain.indicators import dashboard, nearest_rank
 from reporting.domain.memory import MemoryReadModel, nonzero_leaves
 from reporting.domain.periods import PeriodError, period, trailing

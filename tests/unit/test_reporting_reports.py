@@ -19,6 +19,7 @@ from jalon_shared.auth import TokenVerifier
 from jalon_shared.events.envelope import Event, EventMeta
 from jalon_shared.events.reporting import ReportPublished
 from jalon_shared.http import install_common
+from jalon_shared.periods import PeriodKind
 from reporting.application.get_report_pdf import get_report_pdf
 from reporting.application.list_reports import list_reports
 from reporting.application.publish_due_reports import publish_due_reports
@@ -26,7 +27,7 @@ from reporting.application.publish_monthly_report import publish_monthly_report
 from reporting.application.report_errors import ReportExistsError, ReportNotFoundError
 from reporting.application.report_ports import RenderedReport, ReportTransaction
 from reporting.domain.charts import CHART_TITLES, ChartName
-from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
+from reporting.domain.dashboard import Dashboard, Filters
 from reporting.domain.periods import period, previous
 from reporting.domain.reports import (
     ReportKind,

@@ -12,8 +12,8 @@ from uuid import uuid4
 import pytest
 
 from jalon_dev.history import generate
+from jalon_shared.periods import PeriodKind
 from reporting.domain.dashboard import Filters
-from reporting.domain.dashboard import PeriodKind as ServicePeriodKind
 from reporting.domain.indicators import dashboard
 from reporting.domain.memory import MemoryReadModel
 from reporting.domain.periods import period, trailing
@@ -22,7 +22,6 @@ from tests.unit.web_fakes import NOW, Front, build_front, sign_in
 from web.application.errors import ApiError, FieldError
 from web.application.reporting_views import Dashboard, ReportCell, ReportSummary
 from web.domain.report_periods import (
-    PeriodKind,
     latest_within,
     parse_any_period,
     parse_period,
@@ -562,7 +561,7 @@ def service_dashboard() -> dict[str, Any]:
     )
     model = MemoryReadModel()
     model.apply_all(history.ordered())
-    periods = trailing(period(ServicePeriodKind.MONTH, "2026-11"), 12)
+    periods = trailing(period(PeriodKind.MONTH, "2026-11"), 12)
     docs = model.documents("bretagne", "m", [p.key for p in periods])
     documents = {p.key: [docs[p.key]] if p.key in docs else [] for p in periods}
     board = dashboard(

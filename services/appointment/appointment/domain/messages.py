@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from appointment.domain.notices import REMINDERS, Notice, Template
 from jalon_shared.events.vocabulary import AppointmentKind, ContactChannel, Modality
+from jalon_shared.french_dates import MONTHS, WEEKDAYS, day_of_month
 
 #: The zone a beneficiary reads times in when nothing says otherwise.
 DEFAULT_ZONE = "Europe/Paris"
@@ -22,21 +23,6 @@ REMOTE_LABEL = "À distance"
 #: A place that is not a site (the plan's word for it).
 REMOTE_PLACE = "remote"
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 #: Short forms, for calendar titles.
 MODALITY_SHORT: dict[Modality, str] = {
     Modality.FACE_TO_FACE: "sur site",
@@ -219,7 +205,7 @@ def calendar_method(template: Template) -> CalendarMethod | None:
 def french_date_time(instant: datetime, zone: ZoneInfo) -> str:
     """Return an instant the French way, in a zone: "mardi 1er décembre 2026 à 14 h 30"."""
     local = instant.astimezone(zone)
-    day = "1er" if local.day == 1 else str(local.day)
+    day = day_of_month(local)
     clock = f"{local.hour} h {local.minute:02d}" if local.minute else f"{local.hour} h"
     return f"{WEEKDAYS[local.weekday()]} {day} {MONTHS[local.month - 1]} {local.year} à {clock}"
 

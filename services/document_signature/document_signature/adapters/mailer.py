@@ -17,32 +17,19 @@ import structlog
 
 from document_signature.application.ports import MailError
 from document_signature.domain.otp import CODE_LIFETIME
+from jalon_shared.french_dates import MONTHS, day_of_month
 
 log = structlog.get_logger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 CODE_SUBJECT = "Votre code de signature Jalon"
 REMINDER_SUBJECT = "Votre synthèse de conseil attend votre signature"
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def paris_time(moment: datetime) -> str:
     """Return a time in Paris as French text: "15 janvier 2027 à 14 h 05"."""
     local = moment.astimezone(PARIS)
-    day = "1er" if local.day == 1 else str(local.day)
+    day = day_of_month(local)
     return f"{day} {MONTHS[local.month - 1]} {local.year} à {local.hour} h {local.minute:02d}"
 
 

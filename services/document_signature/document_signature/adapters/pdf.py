@@ -15,26 +15,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML, URLFetcher
 from weasyprint.text.fonts import FontConfiguration
 
+from jalon_shared.french_dates import MONTHS, day_of_month
+
 PARIS: Final = ZoneInfo("Europe/Paris")
 TEMPLATES: Final = Path(__file__).with_name("templates")
 ORGANISATION: Final = "Jalon \N{EN DASH} Conseil en évolution professionnelle"
 MISSING: Final = "Non renseigné"
 #: PDF/A-3 level U, with the structure tree on top; see PdfRenderer for why not level A.
 PDF_VARIANT: Final = "pdf/a-3u"
-MONTHS: Final = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +83,7 @@ class Completion:
 
 def long_date(day: date) -> str:
     """Return a French date such as "15 janvier 2027" ("1er" on the first of the month)."""
-    first = "1er" if day.day == 1 else str(day.day)
+    first = day_of_month(day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 

@@ -14,13 +14,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML, URLFetcher
 from weasyprint.text.fonts import FontConfiguration
 
+from jalon_shared.french_dates import MONTHS, day_of_month
 from reporting.adapters.charts import render_chart
 from reporting.application.report_ports import RenderedReport
 from reporting.domain.charts import CHART_TITLES, ChartName
 from reporting.domain.dashboard import Breakdown, BreakdownRow, Cell, Dashboard
 from reporting.domain.display import cell_text, change_text
 from reporting.domain.labels import DIMENSIONS
-from reporting.domain.periods import MONTHS
 from reporting.domain.reports import in_progress
 
 PARIS: Final = ZoneInfo("Europe/Paris")
@@ -104,7 +104,7 @@ class MonthlyReport:
 
 def long_date(day: date) -> str:
     """Return a French date such as « 15 janvier 2027 » (« 1er » on the first of the month)."""
-    first = "1er" if day.day == 1 else str(day.day)
+    first = day_of_month(day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
 

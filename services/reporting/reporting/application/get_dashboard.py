@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from jalon_shared.periods import PeriodKind
 from reporting.application.ports import CounterReader, RegionLabels
-from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
+from reporting.domain.dashboard import Dashboard, Filters
 from reporting.domain.indicators import dashboard
 from reporting.domain.periods import STORED_KIND, period, trailing
 

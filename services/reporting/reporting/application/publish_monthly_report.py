@@ -11,6 +11,7 @@ import structlog
 
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.events.reporting import ReportPublished
+from jalon_shared.periods import PeriodKind
 from reporting.application.ports import RegionLabels
 from reporting.application.report_ports import (
     DashboardSource,
@@ -18,7 +19,7 @@ from reporting.application.report_ports import (
     ReportTransaction,
     ReportUnitOfWork,
 )
-from reporting.domain.dashboard import Filters, PeriodKind
+from reporting.domain.dashboard import Filters
 from reporting.domain.periods import local_date
 from reporting.domain.reports import ReportKind, ReportSummary, StoredReport, report_period
 

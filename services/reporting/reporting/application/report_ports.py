@@ -9,7 +9,8 @@ from typing import Protocol, TypeVar
 from uuid import UUID
 
 from jalon_shared.events.envelope import Event
-from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
+from jalon_shared.periods import PeriodKind
+from reporting.domain.dashboard import Dashboard, Filters
 from reporting.domain.reports import ReportSummary, StoredReport
 
 T = TypeVar("T")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from reporting.domain.dashboard import Breakdown, Cell, Dashboard, PeriodKind
+from jalon_shared.french_dates import SHORT_MONTHS
+from jalon_shared.periods import PeriodKind
+from reporting.domain.dashboard import Breakdown, Cell, Dashboard
 from reporting.domain.display import cell_text
 from reporting.domain.labels import CSP, LEVELS, MODALITIES
-from reporting.domain.periods import SHORT_MONTHS
 
 
 class ChartName(StrEnum):

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from reporting.domain.periods import month_key, quarter_key, week_key
+from jalon_shared.periods import PeriodKind, period_key
+from reporting.domain.periods import STORED_KIND
 
 #: A dimension that does not apply to a fact (a request has no modality).
 NA = "na"
@@ -100,8 +101,8 @@ class Deltas:
         """Add (sign 1) or take back (sign -1) a contribution."""
         cell = contribution.dims.cell()
         region = contribution.dims.region
-        day = contribution.day
-        for kind, key in (("w", week_key(day)), ("m", month_key(day)), ("q", quarter_key(day))):
+        for period_kind in PeriodKind:
+            kind, key = STORED_KIND[period_kind], period_key(period_kind, contribution.day)
             doc = document_id(kind, key, region)
             self._where[doc] = (kind, key, region)
             incs = self._incs[doc]

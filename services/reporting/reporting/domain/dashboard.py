@@ -7,13 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-
-class PeriodKind(StrEnum):
-    """The length of a reporting period."""
-
-    WEEK = "week"
-    MONTH = "month"
-    QUARTER = "quarter"
+from jalon_shared.periods import PeriodKind
 
 
 class Unit(StrEnum):

@@ -9,8 +9,9 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from reporting.domain.dashboard import Period, PeriodKind
-from reporting.domain.periods import PeriodError, local_date, month_key, period
+from jalon_shared.periods import PeriodKind, period_key
+from reporting.domain.dashboard import Period
+from reporting.domain.periods import PeriodError, local_date, period
 
 #: Years a report may cover: the service holds nothing older, and it bounds the date arithmetic.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -76,7 +77,7 @@ def in_progress(of: Period, today: date) -> bool:
 
 def previous_month(today: date) -> str:
     """Return the key of the month before the one holding a day: the one the schedule reports."""
-    return month_key(today.replace(day=1) - timedelta(days=1))
+    return period_key(PeriodKind.MONTH, today.replace(day=1) - timedelta(days=1))
 
 
 def due_month(now: datetime, grace: timedelta) -> str:

@@ -15,6 +15,7 @@ from jalon_shared.events.envelope import Event
 from jalon_shared.events.intake import RegionRegistered
 from jalon_shared.events.reporting import ReportPublished
 from jalon_shared.mongo import Session
+from jalon_shared.periods import PeriodKind
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import DEV_PORTS, ServiceSettings, dev_url
 from reporting.adapters.history import HttpOutboxHistory
@@ -29,7 +30,7 @@ from reporting.adapters.reports_mongo import MongoReports, MongoReportUnitOfWork
 from reporting.application.get_dashboard import get_dashboard
 from reporting.application.rebuild_read_model import RebuildReport, rebuild_read_model
 from reporting.application.upgrade_read_model import upgrade_read_model
-from reporting.domain.dashboard import Dashboard, Filters, PeriodKind
+from reporting.domain.dashboard import Dashboard, Filters
 from reporting.entrypoints.http import build_router
 from reporting.entrypoints.report_scheduler import MonthlyReportScheduler
 from reporting.entrypoints.reports_http import ReportDeps, build_reports_router

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Query
 
 from jalon_shared.events.vocabulary import Csp, Modality, ServiceLevel
-from reporting.domain.dashboard import Filters, PeriodKind
-from reporting.domain.periods import current_key, local_date
+from jalon_shared.periods import PeriodKind, period_key
+from reporting.domain.dashboard import Filters
+from reporting.domain.periods import local_date
 
 SITE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 #: Every kind's key shape; the kind itself is checked against its key by the use case.
@@ -36,7 +37,7 @@ def dashboard_query(
     csp: Csp | None = None,
 ) -> DashboardQuery:
     """Return the query's period (the current one by default) and filters."""
-    key = at if at is not None else current_key(period, local_date(datetime.now(UTC)))
+    key = at if at is not None else period_key(period, local_date(datetime.now(UTC)))
     return DashboardQuery(
         kind=period,
         key=key,

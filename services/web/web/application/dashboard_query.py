@@ -10,8 +10,8 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from jalon_shared.events.vocabulary import Csp, Modality, ServiceLevel
+from jalon_shared.periods import PeriodKind
 from web.domain.report_periods import (
-    PeriodKind,
     ReportPeriod,
     latest_within,
     parse_any_period,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from jalon_shared.periods import PeriodKind
 from web.application.ports import ReportingApi
 from web.application.reporting_views import ReportSummary
-from web.domain.report_periods import PeriodKind, parse_period
+from web.domain.report_periods import parse_period
 from web.domain.sessions import Session
 
 

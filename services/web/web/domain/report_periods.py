@@ -2,56 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-SHORT_MONTHS = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
+from jalon_shared.french_dates import MONTHS, SHORT_MONTHS, day_of_month
+from jalon_shared.periods import PeriodKind, period_bounds, period_holding
 
-
-class PeriodKind(StrEnum):
-    """The length of a reporting period."""
-
-    WEEK = "week"
-    MONTH = "month"
-    QUARTER = "quarter"
-
-
-KEY_PATTERNS: dict[PeriodKind, re.Pattern[str]] = {
-    PeriodKind.WEEK: re.compile(r"^(\d{4})-W(\d{2})$"),
-    PeriodKind.MONTH: re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
-    PeriodKind.QUARTER: re.compile(r"^(\d{4})-Q([1-4])$"),
-}
 #: Years a key may name; the service holds nothing older, and this bounds the date arithmetic.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
+YEARS = range(2000, 2100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +26,7 @@ class ReportPeriod:
         """Return the French name the service gives it: « novembre 2026 »."""
         if self.kind is PeriodKind.WEEK:
             month = SHORT_MONTHS[self.start.month - 1]
-            return f"semaine du {_day(self.start)} {month} {self.start.year}"
+            return f"semaine du {day_of_month(self.start)} {month} {self.start.year}"
         if self.kind is PeriodKind.MONTH:
             return f"{MONTHS[self.start.month - 1]} {self.start.year}"
         number = (self.start.month - 1) // 3 + 1
@@ -86,52 +44,25 @@ class ReportPeriod:
         return self.start <= day <= self.end
 
 
-def _day(day: date) -> str:
-    return "1er" if day.day == 1 else str(day.day)
-
-
 def span(start: date, end: date) -> str:
     """Return « du 16 au 22 nov. 2026 », naming a month or a year only where they change."""
-    last = f"{_day(end)} {SHORT_MONTHS[end.month - 1]} {end.year}"
+    last = f"{day_of_month(end)} {SHORT_MONTHS[end.month - 1]} {end.year}"
     if start.year != end.year:
-        return f"du {_day(start)} {SHORT_MONTHS[start.month - 1]} {start.year} au {last}"
+        return f"du {day_of_month(start)} {SHORT_MONTHS[start.month - 1]} {start.year} au {last}"
     if start.month != end.month:
-        return f"du {_day(start)} {SHORT_MONTHS[start.month - 1]} au {last}"
-    return f"du {_day(start)} au {last}"
+        return f"du {day_of_month(start)} {SHORT_MONTHS[start.month - 1]} au {last}"
+    return f"du {day_of_month(start)} au {last}"
 
 
 def period_of(kind: PeriodKind, day: date) -> ReportPeriod:
     """Return the period of a kind that holds a day."""
-    if kind is PeriodKind.WEEK:
-        year, week, weekday = day.isocalendar()
-        start = day - timedelta(days=weekday - 1)
-        return ReportPeriod(kind, f"{year}-W{week:02d}", start, start + timedelta(days=6))
-    if kind is PeriodKind.MONTH:
-        start = date(day.year, day.month, 1)
-        return ReportPeriod(kind, f"{day.year}-{day.month:02d}", start, _month_end(start))
-    quarter = (day.month - 1) // 3 + 1
-    start = date(day.year, 3 * quarter - 2, 1)
-    end = _month_end(date(day.year, 3 * quarter, 1))
-    return ReportPeriod(kind, f"{day.year}-Q{quarter}", start, end)
+    return ReportPeriod(kind, *period_holding(kind, day))
 
 
 def parse_period(kind: PeriodKind, key: str) -> ReportPeriod | None:
     """Return the period a key names, or None when it is no key of that kind."""
-    found = KEY_PATTERNS[kind].match(key)
-    if found is None:
-        return None
-    year, number = int(found.group(1)), int(found.group(2))
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        return None
-    if kind is PeriodKind.WEEK:
-        try:
-            monday = date.fromisocalendar(year, number, 1)
-        except ValueError:
-            return None
-        return period_of(kind, monday)
-    if kind is PeriodKind.MONTH:
-        return period_of(kind, date(year, number, 1))
-    return period_of(kind, date(year, 3 * number - 2, 1))
+    bounds = period_bounds(kind, key, YEARS)
+    return None if bounds is None else ReportPeriod(kind, key, *bounds)
 
 
 def parse_any_period(key: str) -> ReportPeriod | None:
@@ -168,8 +99,3 @@ def latest_within(outer: ReportPeriod, kind: PeriodKind, today: date) -> ReportP
     """Return the latest period of a kind inside another one, not after today's."""
     # A manager who switches from a month to weeks keeps looking at that month: its last week.
     return period_of(kind, min(outer.end, today))
-
-
-def _month_end(first: date) -> date:
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return following - timedelta(days=1)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from jalon_shared.access import Role
 from jalon_shared.events.vocabulary import Modality
+from jalon_shared.french_dates import WEEKDAYS
 from web.application.cancel_collective_registration import cancel_collective_registration
 from web.application.cancel_collective_session import cancel_collective_session
 from web.application.collective_views import (
@@ -48,7 +49,6 @@ StaffRole = Literal["manager", "counsellor"]
 BENEFICIARY_PAGE = "/beneficiary/collective-sessions"
 BENEFICIARY_TITLE = "Réunions d'information"
 REGION_TITLE = "Réunions d'information de la région"
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 #: What a refusal (409) says, by the reason the service gives.
 CONFLICTS: dict[str, str] = {

@@ -5,21 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from jalon_shared.french_dates import MONTHS, WEEKDAYS, day_of_month
+
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def _local(moment: datetime) -> datetime:
@@ -33,7 +21,7 @@ def french_date(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     local = _local(moment)
-    day = "1er" if local.day == 1 else str(local.day)
+    day = day_of_month(local)
     return f"{day} {MONTHS[local.month - 1]} {local.year}"
 
 
@@ -55,15 +43,12 @@ def french_phone(phone: str | None) -> str:
     return phone
 
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-
-
 def french_day(moment: datetime | date | None) -> str:
     """Return "mardi 1er décembre 2026" (a time is read in Paris time), or a dash for none."""
     if moment is None:
         return "—"
     day = _local(moment).date() if isinstance(moment, datetime) else moment
-    first = "1er" if day.day == 1 else str(day.day)
+    first = day_of_month(day)
     return f"{WEEKDAYS[day.weekday()]} {first} {MONTHS[day.month - 1]} {day.year}"
 
 

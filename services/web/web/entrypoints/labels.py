@@ -31,6 +31,7 @@ from jalon_shared.events.vocabulary import (
     StepOwner,
     SummaryStatus,
 )
+from jalon_shared.periods import PeriodKind
 from web.application.appointment_views import (
     REMOTE,
     AppointmentStatus,
@@ -44,7 +45,6 @@ from web.application.document_views import (
     DocumentKind,
 )
 from web.application.session_views import TaskKind, TaskStatus
-from web.domain.report_periods import PeriodKind
 
 CSP: dict[Csp, str] = {
     Csp.CADRE: "Cadre",

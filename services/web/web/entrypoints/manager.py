@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from jalon_shared.access import Role
 from jalon_shared.events.vocabulary import Csp, ServiceLevel
+from jalon_shared.periods import PeriodKind
 from web.application.dashboard_query import FIELDS, DashboardQuery, read_dashboard_query
 from web.application.download_monthly_report import download_monthly_report
 from web.application.draw_region_chart import UnknownChartError, draw_region_chart
@@ -26,14 +27,7 @@ from web.application.generate_monthly_report import (
 )
 from web.application.reporting_views import CHARTS, Dashboard, ReportSummary
 from web.application.show_region_activity import RegionPage, show_region_activity
-from web.domain.report_periods import (
-    PeriodKind,
-    ReportPeriod,
-    parse_period,
-    period_of,
-    recent,
-    span,
-)
+from web.domain.report_periods import ReportPeriod, parse_period, period_of, recent, span
 from web.domain.sessions import Session
 from web.entrypoints import labels
 from web.entrypoints.deps import Deps, WebDeps
