@@ -41,6 +41,7 @@ from jalon_shared.http import install_common
 from jalon_shared.links import SignedLinks
 from jalon_shared.mongo import Client, Database
 from jalon_shared.runtime import Infrastructure, verifier_from
+from jalon_shared.smtp import SmtpRelay
 from tests.support import Keys, eventually, service_settings
 
 SENDER = "Jalon <rdv@jalon.example>"
@@ -74,7 +75,7 @@ class Stage:
         """Return a dispatcher on this database (each one is a replica, or a restart)."""
         channels: dict[ChannelKind, Channel] = {
             ChannelKind.EMAIL: EmailChannel(
-                host="127.0.0.1", port=smtp_port or self.smtp_port, sender=SENDER, timeout=5
+                SmtpRelay("127.0.0.1", smtp_port or self.smtp_port, SENDER, timeout=5)
             ),
             ChannelKind.SMS: HttpSmsChannel(self.http, self.sms.send_url, self.sms.api_key),
         }

@@ -42,6 +42,7 @@ from jalon_shared.auth import ServiceTokens
 from jalon_shared.events.envelope import EventMeta
 from jalon_shared.messaging.outbox import Outbox, OutboxRelay
 from jalon_shared.mongo import Client, Database, create_client
+from jalon_shared.smtp import SmtpRelay
 from tests.integration.conftest import RunningService
 from tests.integration.test_intake_caseload import add_counsellor
 from tests.support import AUDIENCE, Keys, eventually, intake_payload, register_region, running
@@ -745,9 +746,7 @@ async def test_a_summary_left_unsigned_is_reminded_once_then_expires(
         )
         people = HttpPeople(world.intake.http, "http://test", tokens)
         mailer = SmtpMailer(
-            host="127.0.0.1",
-            port=world.mailbox.smtp_port,
-            sender="Jalon <signature@jalon.example>",
+            SmtpRelay("127.0.0.1", world.mailbox.smtp_port, "Jalon <signature@jalon.example>"),
             space_url="http://web.test/beneficiary",
         )
         summary = await queries.summary(uuid.UUID(document_id))

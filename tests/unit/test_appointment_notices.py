@@ -16,7 +16,7 @@ import jwt
 import pytest
 from icalendar import Calendar
 
-from appointment.adapters.email import EmailChannel, message_id
+from appointment.adapters.email import EmailChannel
 from appointment.adapters.ics import feed, invitation
 from appointment.application.dispatch_notifications import Dispatch, Outcome, dispatch_next
 from appointment.application.notification_ports import ChannelError, Claimed, Outgoing
@@ -35,6 +35,7 @@ from appointment.domain.messages import (
 from appointment.domain.notices import Notice, Template, appointment_notice
 from jalon_shared.events.vocabulary import AppointmentKind, ContactChannel, Modality
 from jalon_shared.links import JOIN_PURPOSE, LinkError, SignedLinks
+from jalon_shared.smtp import SmtpRelay
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -496,11 +497,11 @@ def test_an_email_carries_the_text_an_invitation_and_a_stable_message_id() -> No
     about = facts()
     notice = notice_for(Template.BOOKED, about)
     rendered = render(Template.BOOKED, about, Links(SPACE))
-    channel = EmailChannel(host="127.0.0.1", port=1, sender=SENDER)
+    channel = EmailChannel(SmtpRelay("127.0.0.1", 1, SENDER))
     mail = channel.compose(
         Outgoing(notice.key, rendered, about, NOW), Contact("lea@example.org", None)
     )
-    assert mail["Message-ID"] == message_id(notice.key, SENDER)
+    assert mail["Message-ID"] == channel.message_id(notice.key)
     assert mail["Message-ID"] == f"<notice.{about.subject_id}.booked.0@jalon.example>"
     assert mail["To"] == "lea@example.org"
     body = mail.get_body(preferencelist=("plain",))

@@ -3,46 +3,28 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 
-import aiosmtplib
 import structlog
 
 from appointment.adapters.ics import invitation
 from appointment.application.notification_ports import ChannelError, Outgoing
 from appointment.domain.messages import Contact
+from jalon_shared.smtp import SmtpError, SmtpRelay
 
 log = structlog.get_logger(__name__)
-
-
-def message_id(key: str, sender: str) -> str:
-    """Return a Message-ID that is the same on every attempt at one notice."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "jalon.invalid"
-    # The key's colons are not allowed in a Message-ID's left part; dots are.
-    return f"<notice.{key.replace(':', '.')}@{domain}>"
 
 
 class EmailChannel:
     """Sends rendered notices through an SMTP relay (the dev mailbox's sink in dev)."""
 
-    def __init__(
-        self,
-        *,
-        host: str,
-        port: int,
-        sender: str,
-        starttls: bool = False,
-        username: str | None = None,
-        password: str | None = None,
-        timeout: float = 10,
-    ) -> None:
-        self._host = host
-        self._port = port
-        self._sender = sender
-        self._starttls = starttls
-        self._username = username
-        self._password = password
-        self._timeout = timeout
+    def __init__(self, relay: SmtpRelay) -> None:
+        self._relay = relay
+
+    def message_id(self, key: str) -> str:
+        """Return a Message-ID that is the same on every attempt at one notice."""
+        # The key's colons are not allowed in a Message-ID's left part; dots are.
+        return self._relay.message_id(f"notice.{key.replace(':', '.')}")
 
     def compose(self, message: Outgoing, contact: Contact) -> EmailMessage:
         """Return the e-mail: the text, and the invitation as invite.ics when there is one."""
@@ -50,17 +32,17 @@ class EmailChannel:
             raise ChannelError("no e-mail address")
         rendered = message.rendered
         mail = EmailMessage()
-        mail["From"] = self._sender
+        mail["From"] = self._relay.sender
         mail["To"] = contact.email
         mail["Subject"] = rendered.subject
         mail["Date"] = format_datetime(message.now)
-        mail["Message-ID"] = message_id(message.key, self._sender)
+        mail["Message-ID"] = self.message_id(message.key)
         mail.set_content(rendered.text)
         if rendered.method is not None and message.facts is not None:
             ics = invitation(
                 message.facts,
                 rendered.method,
-                organizer=self._sender,
+                organizer=self._relay.sender,
                 now=message.now,
                 attendee=contact.email,
                 description=rendered.description,
@@ -76,17 +58,8 @@ class EmailChannel:
 
     async def send(self, message: Outgoing, contact: Contact) -> None:
         """Hand the e-mail to the relay, or raise ChannelError."""
-        mail = self.compose(message, contact)
         try:
-            await aiosmtplib.send(
-                mail,
-                hostname=self._host,
-                port=self._port,
-                start_tls=self._starttls,
-                username=self._username,
-                password=self._password,
-                timeout=self._timeout,
-            )
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            log.warning("notice e-mail not sent", error_type=type(exc).__name__)
-            raise ChannelError(type(exc).__name__) from exc
+            await self._relay.send(self.compose(message, contact))
+        except SmtpError as exc:
+            log.warning("notice e-mail not sent", error_type=exc.error_type)
+            raise ChannelError(exc.error_type) from exc

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import httpx
 import structlog
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import Field, SecretStr
 
 from appointment.adapters.calendar_feed import MongoCounsellorCalendar, MongoFeedTokens
 from appointment.adapters.contacts import HttpContacts
@@ -34,6 +34,7 @@ from jalon_shared.auth import ServiceTokens
 from jalon_shared.links import SignedLinks
 from jalon_shared.runtime import Infrastructure
 from jalon_shared.settings import dev_url
+from jalon_shared.smtp import SmtpRelay, SmtpSettings
 
 log = structlog.get_logger(__name__)
 
@@ -43,16 +44,9 @@ BENEFICIARY_SPACE_PATH = "/beneficiary"
 Hook = Callable[[], Awaitable[None]]
 
 
-class NotificationSettings(BaseModel):
+class NotificationSettings(SmtpSettings):
     """Where notices go and how; read from JALON_NOTIFICATIONS__* variables."""
 
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = Field(default=1025, ge=1, le=65535)
-    smtp_sender: str = "Jalon <no-reply@jalon.invalid>"
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_timeout_seconds: float = Field(default=10, gt=0)
     #: The SMS provider's endpoint; without it, no SMS is sent (e-mail still is).
     sms_url: str | None = None
     sms_api_key: SecretStr | None = None
@@ -104,15 +98,7 @@ def build_channels(
 ) -> dict[ChannelKind, Channel]:
     """Return the e-mail channel and, when a provider is set, the SMS channel."""
     channels: dict[ChannelKind, Channel] = {
-        ChannelKind.EMAIL: EmailChannel(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.smtp_sender,
-            starttls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            timeout=settings.smtp_timeout_seconds,
-        )
+        ChannelKind.EMAIL: EmailChannel(SmtpRelay.from_settings(settings))
     }
     if settings.sms_url:
         key = settings.sms_api_key.get_secret_value() if settings.sms_api_key else None

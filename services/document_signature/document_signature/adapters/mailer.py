@@ -8,16 +8,14 @@ the guidance.
 from __future__ import annotations
 
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
 
-import aiosmtplib
 import structlog
 
 from document_signature.application.ports import MailError
 from document_signature.domain.otp import CODE_LIFETIME
 from jalon_shared.french_dates import MONTHS, day_of_month
+from jalon_shared.smtp import SmtpError, SmtpRelay
 
 log = structlog.get_logger(__name__)
 
@@ -64,59 +62,23 @@ def reminder_text(reference: str, expires_at: datetime, space_url: str) -> str:
 class SmtpMailer:
     """Hands the messages to an SMTP relay."""
 
-    def __init__(
-        self,
-        *,
-        host: str,
-        port: int,
-        sender: str,
-        space_url: str,
-        starttls: bool = False,
-        username: str | None = None,
-        password: str | None = None,
-        timeout: float = 10,
-    ) -> None:
-        self._host = host
-        self._port = port
-        self._sender = sender
+    def __init__(self, relay: SmtpRelay, *, space_url: str) -> None:
+        self._relay = relay
         self._space_url = space_url
-        self._starttls = starttls
-        self._username = username
-        self._password = password
-        self._timeout = timeout
 
-    def compose(self, to: str, subject: str, text: str) -> EmailMessage:
-        """Return a plain-text French e-mail."""
-        mail = EmailMessage()
-        mail["From"] = self._sender
-        mail["To"] = to
-        mail["Subject"] = subject
-        mail["Date"] = format_datetime(datetime.now(PARIS))
-        mail["Message-ID"] = make_msgid(domain="jalon.invalid")
-        mail["Content-Language"] = "fr"
-        mail.set_content(text)
-        return mail
-
-    async def _send(self, mail: EmailMessage) -> None:
+    async def _send(self, to: str, subject: str, text: str) -> None:
         try:
-            await aiosmtplib.send(
-                mail,
-                hostname=self._host,
-                port=self._port,
-                start_tls=self._starttls,
-                username=self._username,
-                password=self._password,
-                timeout=self._timeout,
-            )
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            log.warning("document e-mail not sent", error_type=type(exc).__name__)
-            raise MailError(type(exc).__name__) from exc
+            await self._relay.send(self._relay.french_mail(to, subject, text))
+        except SmtpError as exc:
+            log.warning("document e-mail not sent", error_type=exc.error_type)
+            raise MailError(exc.error_type) from exc
 
     async def send_code(self, to: str, code: str, *, expires_at: datetime) -> None:
         """Send the one-time signing code."""
-        await self._send(self.compose(to, CODE_SUBJECT, code_text(code, expires_at)))
+        await self._send(to, CODE_SUBJECT, code_text(code, expires_at))
 
     async def send_reminder(self, to: str, *, reference: str, expires_at: datetime) -> None:
         """Send the one reminder before the signing window closes."""
-        text = reminder_text(reference, expires_at, self._space_url)
-        await self._send(self.compose(to, REMINDER_SUBJECT, text))
+        await self._send(
+            to, REMINDER_SUBJECT, reminder_text(reference, expires_at, self._space_url)
+        )

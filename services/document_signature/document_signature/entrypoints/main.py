@@ -51,6 +51,7 @@ from jalon_shared.events.envelope import Event, EventMeta, utc_now
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import DEV_PORTS, ServiceSettings
+from jalon_shared.smtp import SmtpRelay
 
 log = structlog.get_logger(__name__)
 
@@ -134,14 +135,8 @@ def code_key(settings: DocumentsSettings) -> bytes:
 def build_mailer(settings: DocumentsSettings) -> SmtpMailer:
     """Return the SMTP mailer for codes and reminders."""
     return SmtpMailer(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        sender=settings.smtp_sender,
+        SmtpRelay.from_settings(settings),
         space_url=settings.web_url.rstrip("/") + BENEFICIARY_SPACE_PATH,
-        starttls=settings.smtp_starttls,
-        username=settings.smtp_username,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        timeout=settings.smtp_timeout_seconds,
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 
 from jalon_shared.settings import dev_url
+from jalon_shared.smtp import SmtpSettings
 
 
 class SigningSettings(BaseModel):
@@ -23,16 +24,9 @@ class SigningSettings(BaseModel):
     timestamp_url: str | None = None
 
 
-class DocumentsSettings(BaseModel):
+class DocumentsSettings(SmtpSettings):
     """Mail, intake and the expiry sweep; read from JALON_DOCUMENTS__* variables."""
 
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = Field(default=1025, ge=1, le=65535)
-    smtp_sender: str = "Jalon <no-reply@jalon.invalid>"
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_timeout_seconds: float = Field(default=10, gt=0)
     intake_url: str = dev_url("intake")
     #: The web front's public address, for the link in the reminder.
     web_url: str = dev_url("web")

@@ -48,6 +48,7 @@ from jalon_shared.links import SignedLinks
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import DEV_PORTS, ServiceSettings
+from jalon_shared.smtp import SmtpRelay
 
 log = structlog.get_logger(__name__)
 
@@ -83,15 +84,7 @@ def build_follow_up_sender(
 ) -> FollowUpSender:
     """Return the background sender of the follow-up surveys' e-mails."""
     queue = MongoFollowUpQueue(collections, clock=utc_now)
-    mailer = SmtpMailer(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        sender=settings.smtp_sender,
-        starttls=settings.smtp_starttls,
-        username=settings.smtp_username,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        timeout=settings.smtp_timeout_seconds,
-    )
+    mailer = SmtpMailer(SmtpRelay.from_settings(settings))
     sending = FollowUpSending(
         queue=queue,
         uow=uow,

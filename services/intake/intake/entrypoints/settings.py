@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from jalon_shared.links import MIN_SECRET_BYTES
 from jalon_shared.settings import dev_url
+from jalon_shared.smtp import SmtpSettings
 
 
-class SurveySettings(BaseModel):
+class SurveySettings(SmtpSettings):
     """The follow-up survey's delay, mail relay and links; read from JALON_SURVEYS__* variables."""
 
     #: Days from a case's closing to its follow-up survey; tests and demos shorten it.
     follow_up_days: int = Field(default=182, ge=0, le=3650)
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = Field(default=1025, ge=1, le=65535)
-    smtp_sender: str = "Jalon <no-reply@jalon.invalid>"
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_timeout_seconds: float = Field(default=10, gt=0)
     #: The web front's public address, for the link in the e-mail.
     web_url: str = dev_url("web")
     #: Signs the survey links (HS256, 32 bytes at least): the web front's JALON_WEB__LINK_SECRET,

@@ -29,6 +29,7 @@ from jalon_shared.events.session import (
 from jalon_shared.mongo import Session
 from jalon_shared.runtime import Infrastructure, create_service_app, serve, verifier_from
 from jalon_shared.settings import DEV_PORTS, ServiceSettings
+from jalon_shared.smtp import SmtpRelay
 from remote_session.adapters.contacts import HttpPeople
 from remote_session.adapters.files import GridFsFiles
 from remote_session.adapters.mailer import SmtpMailer
@@ -153,14 +154,8 @@ class RoomSweeper:
 def build_mailer(settings: ThreadsSettings) -> SmtpMailer:
     """Return the SMTP mailer for the new-message notice."""
     return SmtpMailer(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        sender=settings.smtp_sender,
+        SmtpRelay.from_settings(settings),
         messages_url=settings.web_url.rstrip("/") + BENEFICIARY_MESSAGES_PATH,
-        starttls=settings.smtp_starttls,
-        username=settings.smtp_username,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        timeout=settings.smtp_timeout_seconds,
     )
 
 

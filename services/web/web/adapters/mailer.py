@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-import aiosmtplib
 import structlog
 
+from jalon_shared.smtp import SmtpError, SmtpRelay
 from web.application.errors import MailNotSentError
 
 log = structlog.get_logger(__name__)
@@ -15,16 +15,13 @@ log = structlog.get_logger(__name__)
 class SmtpMailer:
     """Mailer on an SMTP relay."""
 
-    def __init__(self, host: str, port: int, sender: str, timeout: float = 5) -> None:
-        self._host = host
-        self._port = port
-        self._sender = sender
-        self._timeout = timeout
+    def __init__(self, relay: SmtpRelay) -> None:
+        self._relay = relay
 
     async def send_code(self, email: str, code: str) -> None:
         """Send the code, or raise MailNotSentError so the page never claims it was sent."""
         message = EmailMessage()
-        message["From"] = self._sender
+        message["From"] = self._relay.sender
         message["To"] = email
         message["Subject"] = "Votre code de connexion Jalon"
         message.set_content(
@@ -32,9 +29,7 @@ class SmtpMailer:
             "Il expire dans 10 minutes. Si vous ne l'avez pas demandé, ignorez ce message.\n"
         )
         try:
-            await aiosmtplib.send(
-                message, hostname=self._host, port=self._port, timeout=self._timeout
-            )
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            log.warning("sign-in code not sent", error_type=type(exc).__name__)
+            await self._relay.send(message)
+        except SmtpError as exc:
+            log.warning("sign-in code not sent", error_type=exc.error_type)
             raise MailNotSentError from exc

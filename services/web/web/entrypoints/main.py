@@ -20,6 +20,7 @@ from jalon_shared.links import SignedLinks
 from jalon_shared.mongo import create_client
 from jalon_shared.runtime import Infrastructure, serve
 from jalon_shared.settings import DEV_PORTS, ServiceSettings, dev_url
+from jalon_shared.smtp import SmtpRelay
 from web.adapters.appointments import HttpAppointmentApi
 from web.adapters.collective import HttpCollectiveApi
 from web.adapters.documents import HttpDocumentApi
@@ -135,7 +136,12 @@ def build_app(settings: WebSettings) -> FastAPI:
         accounts=accounts,
         hasher=Argon2Hasher(),
         mailer=SmtpMailer(
-            options.smtp_host, options.smtp_port, options.smtp_sender, options.smtp_timeout_seconds
+            SmtpRelay(
+                options.smtp_host,
+                options.smtp_port,
+                options.smtp_sender,
+                timeout=options.smtp_timeout_seconds,
+            )
         ),
         clock=utc_now,
         issuer=TokenIssuer(
